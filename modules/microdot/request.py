@@ -1,0 +1,406 @@
+"""The request side: what the client sent, parsed once, and its body as a stream."""
+import json
+
+
+class HTTPException(Exception):
+    """Raised to answer with an error status; `reason` becomes the body."""
+
+    headers = None  # added to the error response, e.g. Allow for 405
+
+    def __init__(self, status_code, reason=None):
+        super().__init__(status_code, reason)
+        self.status_code = status_code
+        self.reason = reason
+
+
+def abort(status_code, reason=None):
+    raise HTTPException(status_code, reason)
+
+
+class NoCaseDict(dict):
+    """Header names are case-insensitive: keys are stored in lower case."""
+
+    def __init__(self, items=None):
+        super().__init__()
+        if items:
+            for key in items:
+                self[key] = items[key]
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key.lower(), value)
+
+    def __getitem__(self, key):
+        return super().__getitem__(key.lower())
+
+    def __delitem__(self, key):
+        super().__delitem__(key.lower())
+
+    def __contains__(self, key):
+        return super().get(key.lower(), self) is not self
+
+    def get(self, key, default=None):
+        return super().get(key.lower(), default)
+
+
+class MultiDict(dict):
+    """A dict whose keys may repeat (query strings, forms): `d[key]` is the
+    first value, `getlist(key)` all of them."""
+
+    multi = None  # key -> list of all values, only for keys seen twice
+
+    def add(self, key, value):
+        if key not in self:
+            super().__setitem__(key, value)
+            return
+        if self.multi is None:
+            self.multi = {}
+        self.multi.setdefault(key, [self[key]]).append(value)
+
+    def __setitem__(self, key, value):
+        if self.multi:
+            self.multi.pop(key, None)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        if self.multi:
+            self.multi.pop(key, None)
+        super().__delitem__(key)
+
+    def get(self, key, default=None, type=None):
+        if key not in self:
+            return default
+        value = self[key]
+        if type is not None:
+            try:
+                return type(value)
+            except ValueError:
+                return default
+        return value
+
+    def getlist(self, key, type=None):
+        if key not in self:
+            return []
+        values = (self.multi or {}).get(key) or [self[key]]
+        return [type(v) for v in values] if type else list(values)
+
+
+def unquote(text, plus=True):
+    """Decodes %XX escapes (and '+' as space, for forms and query strings)."""
+    if plus and '+' in text:
+        text = text.replace('+', ' ')
+    if '%' not in text:
+        return text
+    parts = text.encode().split(b'%')
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        try:
+            out.append(int(part[:2], 16))
+            out += part[2:]
+        except ValueError:
+            out += b'%' + part  # not an escape: keep it as sent
+    try:
+        return out.decode()
+    except UnicodeError:
+        raise HTTPException(400, 'Bad Request: invalid UTF-8 in URL or form')
+
+
+def parse_urlencoded(text):
+    args = MultiDict()
+    for item in text.split('&'):
+        if item:
+            key, _, value = item.partition('=')
+            args.add(unquote(key), unquote(value))
+    return args
+
+
+class G:
+    """A blank object for handlers to share data during one request."""
+
+
+class Request:
+    """An HTTP request. Class attributes are defaults shared by all requests,
+    so that each request stores only what is its own."""
+
+    max_content_length = 16 * 1024  # larger bodies are refused with 413
+    max_body_length = 16 * 1024  # larger bodies are left in `stream`
+    max_readline = 2 * 1024  # longest request line; a head may be 4 times it
+
+    body = b''
+    scheme = 'http'
+    url_prefix = ''
+    subapp = None
+    route = None
+    files = None
+    url_args = None
+    after_request_handlers = ()
+    _stream = None
+    _args = None
+    _cookies = None
+    _json = None
+    _form = None
+    _g = None
+
+    def __init__(self, app, client_addr, method, url, http_version, headers,
+                 body=None, stream=None, sock=None):
+        self.app = app
+        self.client_addr = client_addr
+        self.method = method
+        self.url = url
+        self.http_version = http_version
+        self.headers = headers
+        self.sock = sock
+        path, _, self.query_string = url.partition('?')
+        self.path = unquote(path, False)
+        if body is not None:
+            self.body = body
+        self._stream = stream
+
+    @classmethod
+    async def create(cls, app, conn, client_addr):
+        """Reads and checks one request head from `conn`; loads the body if it
+        is small. Raises HTTPException for what is malformed or too large."""
+        try:
+            head = await conn.read_until(b'\r\n\r\n', 4 * cls.max_readline,
+                                         431, 'Request Header Fields Too Large')
+        except HTTPException:
+            if conn.buf.find(b'\r\n', conn.pos, conn.pos + cls.max_readline) < 0:
+                raise HTTPException(414, 'URI Too Long')
+            raise
+        try:
+            head = head.decode()
+        except UnicodeError:
+            raise HTTPException(400, 'Bad Request: request head is not UTF-8')
+        lines = head.split('\r\n')
+        if len(lines[0]) > cls.max_readline:
+            raise HTTPException(414, 'URI Too Long')
+        parts = lines[0].split(' ')
+        if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
+            raise HTTPException(400, 'Bad Request: malformed request line')
+        method, url, version = parts
+        version = version[5:]
+        if version not in ('1.1', '1.0'):
+            raise HTTPException(505, 'HTTP Version Not Supported')
+        if url[0] != '/':
+            # absolute-form ("http://host/path"), as sent to proxies
+            start = url.find('/', url.find('//') + 2) if '//' in url else -1
+            if start < 0:
+                raise HTTPException(400, 'Bad Request: malformed URL')
+            url = url[start:]
+        headers = NoCaseDict()
+        for line in lines[1:]:
+            colon = line.find(':')
+            if colon <= 0 or line[colon - 1] in ' \t' or line[0] in ' \t':
+                raise HTTPException(400, 'Bad Request: malformed header line')
+            name = line[:colon]
+            value = line[colon + 1:].strip()
+            if name in headers:
+                value = headers[name] + ', ' + value
+            headers[name] = value
+        if version == '1.1' and 'host' not in headers:
+            raise HTTPException(400, 'Bad Request: missing Host header')
+        req = cls(app, client_addr, method, url, version, headers, sock=conn)
+        await req._open_body(conn)
+        return req
+
+    async def _open_body(self, conn):
+        length = self.headers.get('content-length')
+        chunked = self.headers.get('transfer-encoding')
+        if chunked is not None:
+            if chunked.lower() != 'chunked':
+                raise HTTPException(501, 'Not Implemented: transfer coding ' +
+                                    chunked)
+            if length is not None:
+                raise HTTPException(400, 'Bad Request: both Content-Length '
+                                    'and Transfer-Encoding')
+        elif length is None:
+            return
+        elif not length.isdigit():
+            raise HTTPException(400, 'Bad Request: invalid Content-Length')
+        else:
+            length = int(length)
+            if length > self.max_content_length:
+                raise HTTPException(413, 'Payload Too Large')
+        expect = self.headers.get('expect', '').lower() == '100-continue'
+        self._stream = Body(conn, length, self.max_content_length, expect)
+        if chunked is None and length > self.max_body_length:
+            return  # the handler reads it from `stream`
+        body = b''
+        while not self._stream.done and len(body) <= self.max_body_length:
+            body += await self._stream.read(self.max_body_length + 1 - len(body))
+        if self._stream.done:
+            self.body = body
+            self._stream = None
+        else:
+            self._stream.unread(body)
+
+    @property
+    def content_length(self):
+        length = self.headers.get('content-length')
+        return int(length) if length else len(self.body)
+
+    @property
+    def content_type(self):
+        return self.headers.get('content-type')
+
+    @property
+    def stream(self):
+        if self._stream is None:
+            self._stream = Body(None, 0, 0)  # nothing left on the connection
+            self._stream.unread(self.body)
+        return self._stream
+
+    @property
+    def args(self):
+        if self._args is None:
+            self._args = parse_urlencoded(self.query_string)
+        return self._args
+
+    @property
+    def cookies(self):
+        if self._cookies is None:
+            self._cookies = {}
+            for item in self.headers.get('cookie', '').split(';'):
+                name, eq, value = item.strip().partition('=')
+                if eq:
+                    self._cookies[name] = value
+        return self._cookies
+
+    def _body_of(self, mime):
+        content_type = self.content_type
+        if content_type is None or content_type.split(';')[0].strip().lower() \
+                != mime:
+            return None
+        try:
+            return self.body.decode()
+        except UnicodeError:
+            raise HTTPException(400, 'Bad Request: body is not UTF-8')
+
+    @property
+    def json(self):
+        if self._json is None:
+            text = self._body_of('application/json')
+            if text is None:
+                return None
+            try:
+                self._json = json.loads(text)
+            except ValueError:
+                raise HTTPException(400, 'Bad Request: invalid JSON body')
+        return self._json
+
+    @property
+    def form(self):
+        if self._form is None:
+            text = self._body_of('application/x-www-form-urlencoded')
+            if text is None:
+                return None
+            self._form = parse_urlencoded(text)
+        return self._form
+
+    @property
+    def g(self):
+        if self._g is None:
+            self._g = G()
+        return self._g
+
+    def after_request(self, f):
+        """Registers `f(request, response)` to run after this request only."""
+        if not self.after_request_handlers:
+            self.after_request_handlers = []
+        self.after_request_handlers.append(f)
+        return f
+
+
+class Body:
+    """A request body, read from the connection as the handler asks for it.
+    Decodes chunked transfer coding, enforces the size limit, and sends
+    "100 Continue" first when the client is waiting for it."""
+
+    def __init__(self, conn, length, limit, expect=False):
+        self.conn = conn
+        self.chunked = length is None
+        self.left = 0 if self.chunked else length  # in body, or in this chunk
+        self.limit = limit
+        self.expect = expect
+        self.done = length == 0
+        self.pending = b''
+
+    def unread(self, data):
+        self.pending = data + self.pending
+
+    async def read(self, n=-1):
+        """Reads up to `n` bytes (all that is left if `n` is negative); b''
+        at the end of the body."""
+        if n < 0:
+            parts = []
+            while True:
+                data = await self.read(1024)
+                if not data:
+                    return b''.join(parts)
+                parts.append(data)
+        if self.pending:
+            data = self.pending[:n]
+            self.pending = self.pending[n:]
+            return data
+        if self.done:
+            return b''
+        if self.expect:
+            self.expect = False
+            await self.conn.send(b'HTTP/1.1 100 Continue\r\n\r\n')
+        if self.left == 0:
+            await self._next_chunk()
+            if self.done:
+                return b''
+        data = await self.conn.read(min(n, self.left))
+        self.left -= len(data)
+        if self.left == 0:
+            if self.chunked:
+                if await self.conn.read_until(b'\r\n', 2, 400, 'Bad Request: '
+                                              'chunk longer than its size'):
+                    raise HTTPException(400, 'Bad Request: chunk longer than '
+                                        'its size')
+            else:
+                self.done = True
+        return data
+
+    async def readexactly(self, n):
+        data = b''
+        while len(data) < n:
+            part = await self.read(n - len(data))
+            if not part:
+                raise EOFError('request body ended early')
+            data += part
+        return data
+
+    async def readline(self):
+        """Reads up to and including b'\\n' (multipart bodies need this)."""
+        line = b''
+        while not line.endswith(b'\n'):
+            part = await self.read(Request.max_readline)
+            if not part:
+                break
+            end = part.find(b'\n') + 1
+            if end:
+                self.unread(part[end:])
+                part = part[:end]
+            line += part
+        return line
+
+    async def _next_chunk(self):
+        line = await self.conn.read_until(b'\r\n', 256, 400,
+                                          'Bad Request: bad chunk size line')
+        size = line.split(b';')[0].strip()
+        try:
+            if not size or size.strip(b'0123456789abcdefABCDEF'):
+                raise ValueError
+            size = int(size, 16)
+        except ValueError:
+            raise HTTPException(400, 'Bad Request: bad chunk size')
+        self.limit -= size
+        if self.limit < 0:
+            raise HTTPException(413, 'Payload Too Large')
+        if size == 0:
+            while await self.conn.read_until(b'\r\n', 1024, 431,
+                                             'Request trailers too large'):
+                pass  # trailer fields are not used
+            self.done = True
+        self.left = size

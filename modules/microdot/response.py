@@ -1,0 +1,231 @@
+"""The response side: what a handler returns, written out as HTTP/1.1."""
+import json
+import time
+
+REASONS = {
+    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
+    206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
+    303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect',
+    308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
+    403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+    406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict',
+    410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
+    413: 'Payload Too Large', 414: 'URI Too Long',
+    415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
+    422: 'Unprocessable Content', 429: 'Too Many Requests',
+    431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
+    501: 'Not Implemented', 503: 'Service Unavailable',
+    505: 'HTTP Version Not Supported',
+}
+
+
+async def _probe():
+    pass
+
+
+_coroutine = _probe()
+coroutine_type = type(_coroutine)  # a generator on MicroPython
+_coroutine.close()
+
+
+async def call(f, *args, **kwargs):
+    """Calls a handler that may be a plain function or a coroutine function."""
+    result = f(*args, **kwargs)
+    if type(result) is coroutine_type:
+        result = await result
+    return result
+
+
+def http_date(when):
+    """Formats an HTTP date from a string, a datetime or epoch seconds."""
+    if isinstance(when, str):
+        return when
+    if hasattr(when, 'strftime'):
+        return when.strftime('%a, %d %b %Y %H:%M:%S GMT')
+    t = time.gmtime(int(when))
+    return '%s, %02d %s %d %02d:%02d:%02d GMT' % (
+        'MonTueWedThuFriSatSun'[t[6] * 3:t[6] * 3 + 3], t[2],
+        'JanFebMarAprMayJunJulAugSepOctNovDec'[t[1] * 3 - 3:t[1] * 3], t[0],
+        t[3], t[4], t[5])
+
+
+class Response:
+    """An HTTP response. `body` may be str, bytes, a dict or list (sent as
+    JSON), a file-like object, or a sync or async iterator (streamed)."""
+
+    types_map = {
+        'css': 'text/css', 'gif': 'image/gif', 'html': 'text/html',
+        'ico': 'image/x-icon', 'jpg': 'image/jpeg', 'jpeg': 'image/jpeg',
+        'js': 'application/javascript', 'json': 'application/json',
+        'png': 'image/png', 'svg': 'image/svg+xml', 'txt': 'text/plain',
+        'wasm': 'application/wasm',
+    }
+    default_content_type = 'text/plain'
+    default_send_file_max_age = None
+    send_file_buffer_size = 1024
+    already_handled = None  # returned by handlers that wrote to the socket
+
+    def __init__(self, body='', status_code=200, headers=None, reason=None):
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = dict(headers) if headers else {}
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            content_type = 'application/json; charset=UTF-8'
+        else:
+            if isinstance(body, str):
+                body = body.encode()
+            elif body is None:
+                body = b''
+            content_type = self.default_content_type
+            if content_type.startswith('text/'):
+                content_type += '; charset=UTF-8'
+        self.body = body
+        if body and not (headers and self.header_name('content-type')):
+            self.headers['Content-Type'] = content_type
+
+    def header_name(self, name):
+        """The key under which header `name` (lower case) is set, or None."""
+        for key in self.headers:
+            if key.lower() == name:
+                return key
+        return None
+
+    def set_cookie(self, cookie, value, path=None, domain=None, expires=None,
+                   max_age=None, secure=False, http_only=False,
+                   partitioned=False):
+        attributes = [cookie + '=' + value]
+        if path:
+            attributes.append('Path=' + path)
+        if domain:
+            attributes.append('Domain=' + domain)
+        if expires is not None:
+            attributes.append('Expires=' + http_date(expires))
+        if max_age is not None:
+            attributes.append('Max-Age=' + str(max_age))
+        if secure:
+            attributes.append('Secure')
+        if http_only:
+            attributes.append('HttpOnly')
+        if partitioned:
+            attributes.append('Partitioned')
+        self.headers.setdefault('Set-Cookie', []).append('; '.join(attributes))
+
+    def delete_cookie(self, cookie, **kwargs):
+        kwargs['expires'] = 'Thu, 01 Jan 1970 00:00:01 GMT'
+        kwargs['max_age'] = 0
+        self.set_cookie(cookie, '', **kwargs)
+
+    @classmethod
+    def redirect(cls, location, status_code=302):
+        if '\r' in location or '\n' in location:
+            raise ValueError('line break in redirect location')
+        return cls(status_code=status_code, headers={'Location': location})
+
+    @classmethod
+    def send_file(cls, filename, status_code=200, content_type=None,
+                  stream=None, max_age=None, compressed=False,
+                  file_extension=''):
+        from microdot.files import FileResponse  # only apps serving files
+        return FileResponse(filename, status_code, content_type, stream,
+                            max_age, compressed, file_extension)
+
+    async def write(self, conn, req=None, keep_alive=False, timeout=None):
+        """Sends the response on `conn`; returns whether the connection can
+        carry another request."""
+        if self is Response.already_handled:
+            return False  # the handler took the connection over
+        status = self.status_code
+        body = self.body
+        if isinstance(body, str):
+            body = body.encode()
+        headers = self.headers
+        head_only = req is not None and req.method == 'HEAD'
+        http10 = req is not None and req.http_version == '1.0'
+        parts = ['HTTP/1.1 ', str(status), ' ',
+                 self.reason or REASONS.get(status, ''), '\r\n']
+        for name in headers:
+            values = headers[name]
+            for value in values if isinstance(values, list) else (values,):
+                parts += (name, ': ', str(value), '\r\n')
+        stream = None
+        length = headers.get('Content-Length')
+        if status < 200 or status == 204 or status == 304:
+            body = b''
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            if length is None:
+                parts += ('Content-Length: ', str(len(body)), '\r\n')
+        else:
+            stream = body
+            if length is None:
+                if http10:
+                    keep_alive = False  # the end of the body is the close
+                else:
+                    parts.append('Transfer-Encoding: chunked\r\n')
+        if not keep_alive:
+            parts.append('Connection: close\r\n')
+        elif http10:
+            parts.append('Connection: keep-alive\r\n')
+        parts.append('\r\n')
+        head = ''.join(parts).encode()
+        if stream is None:
+            await conn.send(head if head_only or not body else head + body,
+                            timeout)
+            return keep_alive
+        try:
+            await conn.send(head, timeout)
+            if not head_only:
+                left = -1 if length is None else int(length)
+                left = await self._send_stream(conn, stream, left,
+                                               length is None and not http10,
+                                               timeout)
+                if left > 0:
+                    keep_alive = False  # shorter than announced: out of sync
+        finally:
+            close = getattr(stream, 'aclose', None) or \
+                getattr(stream, 'close', None)
+            if close:
+                await call(close)
+        return keep_alive
+
+    async def _send_stream(self, conn, stream, left, chunked, timeout):
+        read = getattr(stream, 'read', None)
+        if read is None:
+            if hasattr(stream, '__aiter__'):
+                stream = stream.__aiter__()
+            else:
+                stream = iter(stream)
+        size = self.send_file_buffer_size
+        while left:
+            if read:
+                chunk = await call(read, size if left < 0 else min(size, left))
+                if not chunk:
+                    break
+            elif hasattr(stream, '__anext__'):
+                try:
+                    chunk = await stream.__anext__()
+                except StopAsyncIteration:
+                    break
+            else:
+                try:
+                    chunk = next(stream)
+                except StopIteration:
+                    break
+            if isinstance(chunk, str):
+                chunk = chunk.encode()
+            if not chunk:
+                continue  # an empty chunk would end a chunked body
+            if left > 0:
+                chunk = chunk[:left]
+                left -= len(chunk)
+            if chunked:
+                chunk = b'%x\r\n' % len(chunk) + chunk + b'\r\n'
+            await conn.send(chunk, timeout)
+        if chunked:
+            await conn.send(b'0\r\n\r\n', timeout)
+        return left
+
+
+Response.already_handled = Response()
+redirect = Response.redirect
+send_file = Response.send_file

@@ -1,0 +1,216 @@
+"""The HTTP/1.1 server: connections, keep-alive, timeouts and the socket cap."""
+import asyncio
+import sys
+
+from microdot.request import Request, HTTPException
+from microdot.response import Response
+
+try:
+    from time import ticks_ms, ticks_diff
+except ImportError:  # CPython
+    from time import monotonic
+
+    def ticks_ms():
+        return int(monotonic() * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+
+def print_exception(exc):
+    if hasattr(sys, 'print_exception'):
+        sys.print_exception(exc)
+    else:
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+
+class Connection:
+    """One client connection: buffered reads (a request head usually arrives
+    in one read, and bytes past a request are kept for the next one, which
+    is how pipelining works), writes, and the time the reaper checks."""
+
+    read_size = 1024
+
+    def __init__(self, reader, writer, scheme='http'):
+        self.reader = reader
+        self.writer = writer
+        self.scheme = scheme
+        self.buf = b''
+        self.pos = 0
+        self.since = ticks_ms()
+        self.timeout = None  # ms allowed since `since`, None while the app works
+        self.idle = True  # between requests, so it may be closed to make room
+        self.task = None
+
+    async def fill(self):
+        data = await self.reader.read(self.read_size)
+        if not data:
+            raise EOFError
+        self.since = ticks_ms()
+        if self.pos < len(self.buf):
+            data = self.buf[self.pos:] + data
+        self.buf = data
+        self.pos = 0
+
+    async def read_until(self, separator, limit, status, reason):
+        """Returns the bytes before `separator` and consumes both; raises
+        HTTPException(status, reason) if more than `limit` bytes come first."""
+        while True:
+            end = self.buf.find(separator, self.pos)
+            if end >= 0:
+                data = self.buf[self.pos:end]
+                self.pos = end + len(separator)
+                return data
+            if len(self.buf) - self.pos > limit:
+                raise HTTPException(status, reason)
+            await self.fill()
+
+    async def read(self, n):
+        """Returns between 1 and `n` bytes; EOFError if the client is gone."""
+        if self.pos >= len(self.buf):
+            self.buf = b''
+            self.pos = 0
+            data = await self.reader.read(n)  # large bodies skip the buffer
+            if not data:
+                raise EOFError
+            self.since = ticks_ms()
+            return data
+        data = self.buf[self.pos:self.pos + n]
+        self.pos += len(data)
+        return data
+
+    async def send(self, data, timeout=None):
+        self.writer.write(data)
+        self.since = ticks_ms()
+        self.timeout = timeout
+        await self.writer.drain()
+        self.timeout = None
+
+
+def keep_alive(req):
+    connection = req.headers.get('connection', '').lower()
+    if req.http_version == '1.0':
+        return 'keep-alive' in connection
+    return 'close' not in connection
+
+
+class Server:
+    """Accepts connections for an app and answers their requests in order.
+
+    At most `app.max_connections` are served at once (an ESP32 has about ten
+    sockets): a new client takes the place of one idle between requests, or
+    gets 503. Connections idle for `app.keep_alive_timeout` seconds, or stalled
+    for `app.request_timeout` seconds while sending a request or receiving a
+    response, are closed by one reaper task."""
+
+    def __init__(self, app, ssl=None):
+        self.app = app
+        self.scheme = 'https' if ssl else 'http'
+        self.ssl = ssl
+        self.connections = []
+        self.server = None
+        self.closing = False
+
+    async def serve(self, host, port):
+        self.server = await asyncio.start_server(self.handle, host, port,
+                                                 ssl=self.ssl)
+        reaper = asyncio.create_task(self.reap())
+        try:
+            await self.server.wait_closed()
+        finally:
+            reaper.cancel()
+
+    def close(self):
+        self.closing = True
+        self.server.close()
+        for conn in self.connections:
+            if conn.idle:
+                conn.task.cancel()
+
+    async def reap(self):
+        while True:
+            await asyncio.sleep(1)
+            now = ticks_ms()
+            for conn in self.connections:
+                if conn.timeout is not None and \
+                        ticks_diff(now, conn.since) > conn.timeout:
+                    conn.task.cancel()
+
+    def make_room(self):
+        idle = [c for c in self.connections if c.idle and c.task]
+        if len(self.connections) < self.app.max_connections:
+            return True
+        if not idle:
+            return False
+        oldest = idle[0]
+        for conn in idle:
+            if ticks_diff(conn.since, oldest.since) < 0:
+                oldest = conn
+        self.connections.remove(oldest)
+        oldest.task.cancel()
+        return True
+
+    async def handle(self, reader, writer):
+        conn = Connection(reader, writer, self.scheme)
+        conn.task = asyncio.current_task()
+        try:
+            if self.closing or not self.make_room():
+                await Response('Service Unavailable: too many connections',
+                               503, {'Retry-After': '5'}).write(conn)
+                return
+            self.connections.append(conn)
+            await serve_connection(self.app, conn, self)
+        except Exception as exc:
+            print_exception(exc)
+        finally:
+            if conn in self.connections:
+                self.connections.remove(conn)
+            await close(writer)
+
+
+async def close(writer):
+    try:
+        writer.close()
+        await writer.wait_closed()
+    except Exception:
+        pass  # the client may have reset the connection already
+
+
+async def serve_connection(app, conn, server=None):
+    """Answers the requests on one connection, in order, until either side
+    closes it."""
+    client_addr = conn.writer.get_extra_info('peername')
+    app_timeout_ms = app.request_timeout * 1000
+    while True:
+        conn.idle = True
+        conn.timeout = app.keep_alive_timeout * 1000
+        try:
+            if conn.pos >= len(conn.buf):
+                await conn.fill()
+            conn.idle = False
+            conn.since = ticks_ms()
+            conn.timeout = app_timeout_ms  # the whole head must come in time
+            req = await Request.create(app, conn, client_addr)
+        except EOFError:
+            return
+        except HTTPException as exc:
+            # the stream can't be trusted past a bad request: answer and close
+            await Response(exc.reason, exc.status_code).write(conn)
+            return
+        finally:
+            conn.timeout = None
+        if conn.scheme != 'http':
+            req.scheme = conn.scheme
+        if app.debug:
+            print(req.method, req.url)
+        res = await app.dispatch_request(req)
+        body = req._stream
+        keep = keep_alive(req) and not (server and server.closing) and \
+            (body is None or body.done and not body.pending)
+        try:
+            keep = await res.write(conn, req, keep, app_timeout_ms)
+        except EOFError:
+            return
+        if not keep:
+            return
