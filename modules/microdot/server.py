@@ -58,12 +58,12 @@ class Connection:
         HTTPException(status, reason) if more than `limit` bytes come first."""
         while True:
             end = self.buf.find(separator, self.pos)
+            if (end if end >= 0 else len(self.buf)) - self.pos > limit:
+                raise HTTPException(status, reason)
             if end >= 0:
                 data = self.buf[self.pos:end]
                 self.pos = end + len(separator)
                 return data
-            if len(self.buf) - self.pos > limit:
-                raise HTTPException(status, reason)
             await self.fill()
 
     async def read(self, n):
@@ -161,6 +161,10 @@ class Server:
                 return
             self.connections.append(conn)
             await serve_connection(self.app, conn, self)
+        except asyncio.CancelledError:
+            pass  # closed by the reaper, to make room, or by shutdown()
+        except OSError:
+            pass  # the client went away
         except Exception as exc:
             print_exception(exc)
         finally:

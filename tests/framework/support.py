@@ -66,7 +66,7 @@ async def read_all(reader):
         try:
             part = await reader.read(4096)
         except OSError:  # reset by the server
-            break
+            return data
         if not part:
             return data
         data += part
