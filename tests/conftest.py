@@ -18,3 +18,38 @@ def pytest_pyfunc_call(pyfuncitem):
         asyncio.run(pyfuncitem.obj(**args))
         return True
     return None
+
+
+def pytest_configure(config):
+    """A self-signed certificate for the TLS tests of both runtimes."""
+    import datetime
+    import os
+    import tempfile
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    folder = tempfile.mkdtemp(prefix='microdot-certs-')
+    with open(os.path.join(folder, 'cert.pem'), 'wb') as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(os.path.join(folder, 'key.pem'), 'wb') as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.NoEncryption()))
+    # MicroPython's SSLContext loads DER files, CPython's PEM files
+    with open(os.path.join(folder, 'cert.der'), 'wb') as f:
+        f.write(cert.public_bytes(serialization.Encoding.DER))
+    with open(os.path.join(folder, 'key.der'), 'wb') as f:
+        f.write(key.private_bytes(serialization.Encoding.DER,
+                                  serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.NoEncryption()))
+    os.environ['MICRODOT_TEST_CERTS'] = folder

@@ -158,6 +158,7 @@ class Server:
             if self.closing or not self.make_room():
                 await Response('Service Unavailable: too many connections',
                                503, {'Retry-After': '5'}).write(conn)
+                await linger(conn)
                 return
             self.connections.append(conn)
             await serve_connection(self.app, conn, self)
@@ -171,6 +172,19 @@ class Server:
             if conn in self.connections:
                 self.connections.remove(conn)
             await close(writer)
+
+
+async def linger(conn):
+    """Reads what the client still sends, for a second at most, before the
+    connection is closed: closing with unread input makes TCP send a reset,
+    and the client may lose the response it was sent."""
+    async def discard():
+        while True:
+            await conn.read(1024)
+    try:
+        await asyncio.wait_for(discard(), 1)
+    except Exception:
+        pass  # EOFError: the client closed; TimeoutError: it did not
 
 
 async def close(writer):
@@ -201,6 +215,7 @@ async def serve_connection(app, conn, server=None):
         except HTTPException as exc:
             # the stream can't be trusted past a bad request: answer and close
             await Response(exc.reason, exc.status_code).write(conn)
+            await linger(conn)
             return
         finally:
             conn.timeout = None
@@ -210,11 +225,11 @@ async def serve_connection(app, conn, server=None):
             print(req.method, req.url)
         res = await app.dispatch_request(req)
         body = req._stream
-        keep = keep_alive(req) and not (server and server.closing) and \
-            (body is None or body.done and not body.pending)
-        try:
-            keep = await res.write(conn, req, keep, app_timeout_ms)
-        except EOFError:
-            return
+        unread = body is not None and not (body.done and not body.pending)
+        keep = keep_alive(req) and not unread and \
+            not (server and server.closing)
+        keep = await res.write(conn, req, keep, app_timeout_ms)
         if not keep:
+            if unread or conn.pos < len(conn.buf):
+                await linger(conn)
             return

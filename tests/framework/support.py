@@ -60,6 +60,18 @@ class Serving:
         return received
 
 
+    async def ask(self, data):
+        """Sends raw bytes on a new connection; returns the first response,
+        and closes the connection as a client does after `Connection: close`."""
+        reader, writer = await self.connect()
+        writer.write(data)
+        await writer.drain()
+        response = await read_response(reader)
+        writer.close()
+        await writer.wait_closed()
+        return response
+
+
 async def read_all(reader):
     data = b''
     while True:
@@ -97,6 +109,14 @@ async def read_response(reader, timeout=5):
                 return data
             data += part
     return TestResponse.parse(await asyncio.wait_for(read(), timeout))
+
+
+async def closed(reader, timeout=5):
+    """Whether the server closed the connection (within `timeout` s)."""
+    try:
+        return await asyncio.wait_for(reader.read(10), timeout) == b''
+    except OSError:
+        return True  # closed with a reset
 
 
 def parse(data):
