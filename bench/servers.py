@@ -24,6 +24,7 @@ def count():
 FRAMEWORK = COUNTER + '''
 from microdot import Microdot
 app = Microdot()
+app.max_connections = 10  # wrk opens 10 (our default cap is 8; Microdot has none)
 
 @app.get('/')
 def index(request):
