@@ -4,6 +4,7 @@ shows up here as its own pytest item: `micropython[module::test]`."""
 import ast
 import os
 import pathlib
+import random
 import shutil
 import socket
 import subprocess
@@ -30,23 +31,20 @@ def collect():
 
 
 def free_port_range(size=200):
-    """The start of `size` ports that are free now (checked one by one)."""
+    """The start of `size` ports that are free now, below Linux's ephemeral
+    range so that client sockets do not take them meanwhile."""
     for _ in range(50):
-        s = socket.socket()
-        s.bind(('127.0.0.1', 0))
-        base = s.getsockname()[1]
-        s.close()
-        if base + size > 65535:
-            continue
+        base = random.randrange(20000, 32000 - size)
         try:
-            for port in range(base + 1, base + size):
+            for port in range(base, base + size):
                 probe = socket.socket()
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(('127.0.0.1', port))
                 probe.close()
             return base
         except OSError:
-            continue
-    raise RuntimeError('no free port range')
+            probe.close()
+    raise RuntimeError('no free range of {} ports on 127.0.0.1'.format(size))
 
 
 @pytest.fixture(scope='session')

@@ -2,20 +2,17 @@
 import json
 import time
 
+# The phrases of the statuses the framework sends itself and the common ones
+# apps use; others go out with an empty phrase, which HTTP allows.
 REASONS = {
-    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
-    206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
-    303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect',
-    308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
-    403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-    406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict',
-    410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
+    200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content',
+    301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified',
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+    404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
     413: 'Payload Too Large', 414: 'URI Too Long',
-    415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
-    422: 'Unprocessable Content', 429: 'Too Many Requests',
-    431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
-    501: 'Not Implemented', 503: 'Service Unavailable',
-    505: 'HTTP Version Not Supported',
+    416: 'Range Not Satisfiable', 431: 'Request Header Fields Too Large',
+    500: 'Internal Server Error', 501: 'Not Implemented',
+    503: 'Service Unavailable', 505: 'HTTP Version Not Supported',
 }
 
 
