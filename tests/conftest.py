@@ -39,17 +39,13 @@ def pytest_configure(config):
             .not_valid_after(now + datetime.timedelta(days=30))
             .sign(key, hashes.SHA256()))
     folder = tempfile.mkdtemp(prefix='microdot-certs-')
-    with open(os.path.join(folder, 'cert.pem'), 'wb') as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(os.path.join(folder, 'key.pem'), 'wb') as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.TraditionalOpenSSL,
-                                  serialization.NoEncryption()))
     # MicroPython's SSLContext loads DER files, CPython's PEM files
-    with open(os.path.join(folder, 'cert.der'), 'wb') as f:
-        f.write(cert.public_bytes(serialization.Encoding.DER))
-    with open(os.path.join(folder, 'key.der'), 'wb') as f:
-        f.write(key.private_bytes(serialization.Encoding.DER,
-                                  serialization.PrivateFormat.TraditionalOpenSSL,
-                                  serialization.NoEncryption()))
+    for encoding, ext in ((serialization.Encoding.PEM, 'pem'),
+                          (serialization.Encoding.DER, 'der')):
+        with open(os.path.join(folder, 'cert.' + ext), 'wb') as f:
+            f.write(cert.public_bytes(encoding))
+        with open(os.path.join(folder, 'key.' + ext), 'wb') as f:
+            f.write(key.private_bytes(
+                encoding, serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption()))
     os.environ['MICRODOT_TEST_CERTS'] = folder

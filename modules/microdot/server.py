@@ -123,7 +123,8 @@ class Server:
 
     def close(self):
         self.closing = True
-        self.server.close()
+        if self.server:
+            self.server.close()
         for conn in self.connections:
             if conn.idle:
                 conn.task.cancel()
@@ -138,9 +139,9 @@ class Server:
                     conn.task.cancel()
 
     def make_room(self):
-        idle = [c for c in self.connections if c.idle and c.task]
         if len(self.connections) < self.app.max_connections:
             return True
+        idle = [c for c in self.connections if c.idle]
         if not idle:
             return False
         oldest = idle[0]
