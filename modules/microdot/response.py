@@ -1,6 +1,5 @@
 """The response side: what a handler returns, written out as HTTP/1.1."""
 import json
-import time
 
 # The phrases of the statuses the framework sends itself and the common ones
 # apps use; others go out with an empty phrase, which HTTP allows.
@@ -31,19 +30,6 @@ async def call(f, *args, **kwargs):
     if type(result) is coroutine_type:
         result = await result
     return result
-
-
-def http_date(when):
-    """Formats an HTTP date from a string, a datetime or epoch seconds."""
-    if isinstance(when, str):
-        return when
-    if hasattr(when, 'strftime'):
-        return when.strftime('%a, %d %b %Y %H:%M:%S GMT')
-    t = time.gmtime(int(when))
-    return '%s, %02d %s %d %02d:%02d:%02d GMT' % (
-        'MonTueWedThuFriSatSun'[t[6] * 3:t[6] * 3 + 3], t[2],
-        'JanFebMarAprMayJunJulAugSepOctNovDec'[t[1] * 3 - 3:t[1] * 3], t[0],
-        t[3], t[4], t[5])
 
 
 class Response:
@@ -88,30 +74,16 @@ class Response:
                 return key
         return None
 
-    def set_cookie(self, cookie, value, path=None, domain=None, expires=None,
-                   max_age=None, secure=False, http_only=False,
-                   partitioned=False):
-        attributes = [cookie + '=' + value]
-        if path:
-            attributes.append('Path=' + path)
-        if domain:
-            attributes.append('Domain=' + domain)
-        if expires is not None:
-            attributes.append('Expires=' + http_date(expires))
-        if max_age is not None:
-            attributes.append('Max-Age=' + str(max_age))
-        if secure:
-            attributes.append('Secure')
-        if http_only:
-            attributes.append('HttpOnly')
-        if partitioned:
-            attributes.append('Partitioned')
-        self.headers.setdefault('Set-Cookie', []).append('; '.join(attributes))
+    def set_cookie(self, cookie, value, *args, **kwargs):
+        """Adds a Set-Cookie header: cookie, value, path, domain, expires,
+        max_age, secure, http_only, partitioned (see microdot/cookies.py,
+        imported on first use)."""
+        from microdot.cookies import set_cookie
+        set_cookie(self, cookie, value, *args, **kwargs)
 
     def delete_cookie(self, cookie, **kwargs):
-        kwargs['expires'] = 'Thu, 01 Jan 1970 00:00:01 GMT'
-        kwargs['max_age'] = 0
-        self.set_cookie(cookie, '', **kwargs)
+        from microdot.cookies import delete_cookie
+        delete_cookie(self, cookie, **kwargs)
 
     @classmethod
     def redirect(cls, location, status_code=302):
