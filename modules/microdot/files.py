@@ -57,8 +57,7 @@ class FileResponse(Response):
                 self.status_code = 304
                 del self.headers['Content-Length']
                 del self.headers['Content-Type']
-                self.body.close()
-                self.body = b''
+                self.drop_body()
             return
         ranges = req.headers.get('Range')
         if_range = req.headers.get('If-Range')
@@ -81,10 +80,14 @@ class FileResponse(Response):
         if start > end or start >= size:
             self.status_code = 416
             self.headers = {'Content-Range': 'bytes */%d' % size}
-            self.body.close()
-            self.body = b''
+            self.drop_body()
             return
         self.body.seek(start)
         self.status_code = 206
         self.headers['Content-Range'] = 'bytes %d-%d/%d' % (start, end, size)
         self.headers['Content-Length'] = str(end - start + 1)
+
+    def drop_body(self):
+        """For answers without the file (304, 416): close it now."""
+        self.body.close()
+        self.body = b''
