@@ -1,6 +1,7 @@
-"""Runs every framework test again on the MicroPython unix port, importing
-the framework from the .mpy files that get frozen into firmware. Each test
-shows up here as its own pytest item: `micropython[module::test]`."""
+"""Runs every framework and extension test again on the MicroPython unix
+port, importing the framework from the .mpy files that get frozen into
+firmware. Each test shows up here as its own pytest item:
+`micropython[module::test]`."""
 import ast
 import os
 import pathlib
@@ -14,6 +15,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FRAMEWORK_TESTS = ROOT / 'tests' / 'framework'
+TEST_DIRS = (FRAMEWORK_TESTS, ROOT / 'tests' / 'extensions')
 sys.path.insert(0, str(ROOT / 'tools'))
 import build_mpy  # noqa: E402
 
@@ -22,7 +24,7 @@ MICROPYTHON = shutil.which('micropython',
 
 
 def collect():
-    for path in sorted(FRAMEWORK_TESTS.glob('test_*.py')):
+    for path in sorted(p for d in TEST_DIRS for p in d.glob('test_*.py')):
         tree = ast.parse(path.read_text())
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
@@ -52,7 +54,7 @@ def mpy_path(tmp_path_factory):
     assert MICROPYTHON, 'the micropython command is missing from ' + \
         str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
     build = build_mpy.build(tmp_path_factory.mktemp('mpy'))
-    return str(build) + ':' + str(FRAMEWORK_TESTS) + ':.frozen'
+    return ':'.join([str(build)] + [str(d) for d in TEST_DIRS] + ['.frozen'])
 
 
 _results = {}
