@@ -2,7 +2,7 @@
 import asyncio
 
 from microdot.request import HTTPException
-from microdot.response import Response, REASONS, call
+from microdot.response import Response, REASONS, call, coroutine_type
 from microdot.routing import URLPattern
 from microdot.server import Server, print_exception
 
@@ -90,17 +90,18 @@ class Microdot:
     def find_route(self, request):
         """Returns the matching route, or raises 404, or 405 with the methods
         the URL allows (an OPTIONS request gets them as an answer)."""
-        allowed = []
         method = request.method
         for route in self.url_map:
             methods = route[0]
-            args = route[1].match(request.path)
-            if args is None:
-                continue
             if method in methods or (method == 'HEAD' and 'GET' in methods):
-                request.url_args = args
-                return route
-            allowed += methods
+                args = route[1].match(request.path)
+                if args is not None:
+                    request.url_args = args
+                    return route
+        allowed = []  # no route for this method: which methods has the URL?
+        for route in self.url_map:
+            if route[1].match(request.path) is not None:
+                allowed += route[0]
         if not allowed:
             raise HTTPException(404)
         if 'GET' in allowed:
@@ -123,7 +124,8 @@ class Microdot:
                 request.subapp = route[3]
             if route[1] is None:  # automatic OPTIONS
                 return await call(route[2], request, route[4])
-            request.url_prefix = route[4]
+            if route[4]:
+                request.url_prefix = route[4]
             request.route = route[2]
             result = None
             for app in apps:
@@ -134,7 +136,10 @@ class Microdot:
                 if result is not None:
                     break
             if result is None:
-                result = await call(route[2], request, **request.url_args)
+                # not through call(): a sync handler then costs no coroutine
+                result = route[2](request, **request.url_args)
+                if type(result) is coroutine_type:
+                    result = await result
             response = self.make_response(result)
             for app in apps:
                 for hook in app.after_request_handlers:

@@ -113,6 +113,31 @@ def parse_urlencoded(text):
     return args
 
 
+def parse_headers(head, end):
+    """The header fields after the request line, which ends at `end`. Names
+    are sliced from a lower-cased copy of the head: one string per name, and
+    already the key NoCaseDict stores."""
+    names = head.lower()
+    headers = NoCaseDict()
+    while end < len(head):
+        start = end + 2
+        end = head.find('\r\n', start)
+        if end < 0:
+            end = len(head)
+        colon = head.find(':', start, end)
+        if colon <= start or head[colon - 1] in ' \t' or head[start] in ' \t':
+            raise HTTPException(400, 'Bad Request: malformed header line')
+        name = names[start:colon]
+        start = colon + 1
+        while start < end and head[start] in ' \t':
+            start += 1  # rather than strip(): one string less per field
+        value = head[start:end].rstrip()
+        if name in headers:
+            value = headers[name] + ', ' + value
+        headers[name] = value
+    return headers
+
+
 class G:
     """A blank object for handlers to share data during one request."""
 
@@ -160,8 +185,12 @@ class Request:
         """Reads and checks one request head from `conn`; loads the body if it
         is small. Raises HTTPException for what is malformed or too large."""
         try:
-            head = await conn.read_until(b'\r\n\r\n', 4 * cls.max_readline,
-                                         431, 'Request Header Fields Too Large')
+            limit = 4 * cls.max_readline
+            reason = 'Request Header Fields Too Large'
+            # usually the whole head came in the first read: no coroutine then
+            head = conn.take(b'\r\n\r\n', limit, 431, reason)
+            if head is None:
+                head = await conn.read_until(b'\r\n\r\n', limit, 431, reason)
         except HTTPException:
             if conn.buf.find(b'\r\n', conn.pos, conn.pos + cls.max_readline) < 0:
                 raise HTTPException(414, 'URI Too Long')
@@ -170,10 +199,12 @@ class Request:
             head = head.decode()
         except UnicodeError:
             raise HTTPException(400, 'Bad Request: request head is not UTF-8')
-        lines = head.split('\r\n')
-        if len(lines[0]) > cls.max_readline:
+        line_end = head.find('\r\n')
+        if line_end < 0:
+            line_end = len(head)
+        if line_end > cls.max_readline:
             raise HTTPException(414, 'URI Too Long')
-        parts = lines[0].split(' ')
+        parts = head[:line_end].split(' ')
         if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
             raise HTTPException(400, 'Bad Request: malformed request line')
         method, url, version = parts
@@ -186,20 +217,12 @@ class Request:
             if start < 0:
                 raise HTTPException(400, 'Bad Request: malformed URL')
             url = url[start:]
-        headers = NoCaseDict()
-        for line in lines[1:]:
-            colon = line.find(':')
-            if colon <= 0 or line[colon - 1] in ' \t' or line[0] in ' \t':
-                raise HTTPException(400, 'Bad Request: malformed header line')
-            name = line[:colon]
-            value = line[colon + 1:].strip()
-            if name in headers:
-                value = headers[name] + ', ' + value
-            headers[name] = value
+        headers = parse_headers(head, line_end)
         if version == '1.1' and 'host' not in headers:
             raise HTTPException(400, 'Bad Request: missing Host header')
         req = cls(app, client_addr, method, url, version, headers, sock=conn)
-        await req._open_body(conn)
+        if 'content-length' in headers or 'transfer-encoding' in headers:
+            await req._open_body(conn)
         return req
 
     async def _open_body(self, conn):

@@ -53,16 +53,24 @@ class Connection:
         self.buf = data
         self.pos = 0
 
-    async def read_until(self, separator, limit, status, reason):
-        """Returns the bytes before `separator` and consumes both; raises
+    def take(self, separator, limit, status, reason):
+        """Returns the buffered bytes before `separator` and consumes both,
+        or None if `separator` has not arrived yet; raises
         HTTPException(status, reason) if more than `limit` bytes come first."""
+        end = self.buf.find(separator, self.pos)
+        if (end if end >= 0 else len(self.buf)) - self.pos > limit:
+            raise HTTPException(status, reason)
+        if end < 0:
+            return None
+        data = self.buf[self.pos:end]
+        self.pos = end + len(separator)
+        return data
+
+    async def read_until(self, separator, limit, status, reason):
+        """take(), waiting for more input until `separator` arrives."""
         while True:
-            end = self.buf.find(separator, self.pos)
-            if (end if end >= 0 else len(self.buf)) - self.pos > limit:
-                raise HTTPException(status, reason)
-            if end >= 0:
-                data = self.buf[self.pos:end]
-                self.pos = end + len(separator)
+            data = self.take(separator, limit, status, reason)
+            if data is not None:
                 return data
             await self.fill()
 
