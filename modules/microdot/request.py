@@ -244,7 +244,11 @@ class Request:
             if length > self.max_content_length:
                 raise HTTPException(413, 'Payload Too Large')
         expect = self.headers.get('expect', '').lower() == '100-continue'
-        self._stream = Body(conn, length, self.max_content_length, expect)
+        if chunked is None:
+            self._stream = Body(conn, length, expect)
+        else:
+            from microdot.chunked import ChunkedBody  # rare in requests
+            self._stream = ChunkedBody(conn, self.max_content_length, expect)
         if chunked is None and length > self.max_body_length:
             return  # the handler reads it from `stream`
         body = b''
@@ -268,7 +272,7 @@ class Request:
     @property
     def stream(self):
         if self._stream is None:
-            self._stream = Body(None, 0, 0)  # nothing left on the connection
+            self._stream = Body(None, 0)  # nothing left on the connection
             self._stream.unread(self.body)
         return self._stream
 
@@ -334,15 +338,13 @@ class Request:
 
 
 class Body:
-    """A request body, read from the connection as the handler asks for it.
-    Decodes chunked transfer coding, enforces the size limit, and sends
-    "100 Continue" first when the client is waiting for it."""
+    """A request body of known length, read from the connection as the
+    handler asks for it. Sends "100 Continue" first when the client is
+    waiting for it. microdot/chunked.py decodes bodies of unknown length."""
 
-    def __init__(self, conn, length, limit, expect=False):
+    def __init__(self, conn, length, expect=False):
         self.conn = conn
-        self.chunked = length is None
-        self.left = 0 if self.chunked else length  # in body, or in this chunk
-        self.limit = limit
+        self.left = length  # bytes not read yet from the connection
         self.expect = expect
         self.done = length == 0
         self.pending = b''
@@ -370,20 +372,20 @@ class Body:
             self.expect = False
             await self.conn.send(b'HTTP/1.1 100 Continue\r\n\r\n')
         if self.left == 0:
-            await self._next_chunk()
+            await self.next_chunk()
             if self.done:
                 return b''
         data = await self.conn.read(min(n, self.left))
         self.left -= len(data)
         if self.left == 0:
-            if self.chunked:
-                if await self.conn.read_until(b'\r\n', 2, 400, 'Bad Request: '
-                                              'chunk longer than its size'):
-                    raise HTTPException(400, 'Bad Request: chunk longer than '
-                                        'its size')
-            else:
-                self.done = True
+            await self.end_chunk()
         return data
+
+    async def next_chunk(self):
+        pass  # a body of known length is one chunk
+
+    async def end_chunk(self):
+        self.done = True
 
     async def readexactly(self, n):
         data = b''
@@ -407,23 +409,3 @@ class Body:
                 part = part[:end]
             line += part
         return line
-
-    async def _next_chunk(self):
-        line = await self.conn.read_until(b'\r\n', 256, 400,
-                                          'Bad Request: bad chunk size line')
-        size = line.split(b';')[0].strip()
-        try:
-            if not size or size.strip(b'0123456789abcdefABCDEF'):
-                raise ValueError
-            size = int(size, 16)
-        except ValueError:
-            raise HTTPException(400, 'Bad Request: bad chunk size')
-        self.limit -= size
-        if self.limit < 0:
-            raise HTTPException(413, 'Payload Too Large')
-        if size == 0:
-            while await self.conn.read_until(b'\r\n', 1024, 431,
-                                             'Request trailers too large'):
-                pass  # trailer fields are not used
-            self.done = True
-        self.left = size

@@ -142,58 +142,14 @@ class Response:
                 head += body
             await conn.send(head, timeout)
             return keep_alive
-        try:
-            await conn.send(head, timeout)
-            if not head_only:
-                left = -1 if length is None else int(length)
-                left = await self._send_stream(conn, stream, left,
-                                               length is None and not http10,
-                                               timeout)
-                if left > 0:
-                    keep_alive = False  # shorter than announced: out of sync
-        finally:
-            close = getattr(stream, 'aclose', None) or \
-                getattr(stream, 'close', None)
-            if close:
-                await call(close)
+        from microdot.streaming import send_stream  # only apps that stream
+        if length is not None:
+            length = int(length)
+        if not await send_stream(conn, head, stream, 0 if head_only else length,
+                                 length is None and not http10 and not head_only,
+                                 self.send_file_buffer_size, timeout):
+            keep_alive = False  # shorter than announced: out of sync
         return keep_alive
-
-    async def _send_stream(self, conn, stream, left, chunked, timeout):
-        read = getattr(stream, 'read', None)
-        if read is None:
-            if hasattr(stream, '__aiter__'):
-                stream = stream.__aiter__()
-            else:
-                stream = iter(stream)
-        size = self.send_file_buffer_size
-        while left:
-            if read:
-                chunk = await call(read, size if left < 0 else min(size, left))
-                if not chunk:
-                    break
-            elif hasattr(stream, '__anext__'):
-                try:
-                    chunk = await stream.__anext__()
-                except StopAsyncIteration:
-                    break
-            else:
-                try:
-                    chunk = next(stream)
-                except StopIteration:
-                    break
-            if isinstance(chunk, str):
-                chunk = chunk.encode()
-            if not chunk:
-                continue  # an empty chunk would end a chunked body
-            if left > 0:
-                chunk = chunk[:left]
-                left -= len(chunk)
-            if chunked:
-                chunk = b'%x\r\n' % len(chunk) + chunk + b'\r\n'
-            await conn.send(chunk, timeout)
-        if chunked:
-            await conn.send(b'0\r\n\r\n', timeout)
-        return left
 
 
 Response.already_handled = Response()
