@@ -151,6 +151,7 @@ class Request:
     max_readline = 2 * 1024  # longest request line; a head may be 4 times it
 
     body = b''
+    query_string = None  # as in Microdot: None when the URL has no '?'
     scheme = 'http'
     url_prefix = ''
     subapp = None
@@ -174,7 +175,9 @@ class Request:
         self.http_version = http_version
         self.headers = headers
         self.sock = sock
-        path, _, self.query_string = url.partition('?')
+        path = url
+        if '?' in url:
+            path, self.query_string = url.split('?', 1)
         self.path = unquote(path, False)
         if body is not None:
             self.body = body
@@ -279,7 +282,7 @@ class Request:
     @property
     def args(self):
         if self._args is None:
-            self._args = parse_urlencoded(self.query_string)
+            self._args = parse_urlencoded(self.query_string or '')
         return self._args
 
     @property

@@ -43,6 +43,8 @@ async def test_request_attributes():
     assert data['json'] is None and data['form'] is None
     assert data['client'] == '127.0.0.1'
     assert data['http_version'] == '1.1'
+    data = (await client.get('/echo')).json  # no '?': None, as in Microdot
+    assert data['query_string'] is None and data['args'] == []
 
 
 async def test_json_form_and_raw_bodies():
