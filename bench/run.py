@@ -166,10 +166,44 @@ def main():
                       'close' if close else 'keep-alive', flush=True)
                 rows[kind][(runtime, close)] = throughput(
                     runtime, kind, path, close, args.seconds)
-    write_results(rows, args.seconds)
+    write_results(rows, args.seconds, module_sizes(paths))
 
 
-def write_results(rows, seconds):
+# Modules an app loads only when it uses them, each against the Microdot
+# 2.7.0 module of the same name (None: that part is in Microdot's core).
+OPTIONAL_MODULES = [
+    ('files', None), ('streaming', None), ('chunked', None),
+    ('cookies', None), ('websocket', 'websocket'), ('sse', 'sse'),
+    ('cors', 'cors'), ('csrf', 'csrf'), ('auth', 'auth'),
+    ('session', 'session'), ('login', 'login'), ('multipart', 'multipart'),
+    ('utemplate', 'utemplate'), ('test_client', 'test_client'),
+]
+
+
+def module_sizes(paths):
+    """.mpy bytes of each optional module, ours and Microdot's (0: missing,
+    None: part of Microdot's core)."""
+    def size(kind, name):
+        if name is None:
+            return None
+        path = os.path.join(paths[kind], 'microdot', name + '.mpy')
+        return os.path.getsize(path) if os.path.exists(path) else 0
+    return [(ours, size('ours', ours), size('microdot', theirs))
+            for ours, theirs in OPTIONAL_MODULES]
+
+
+def module_table(sizes):
+    lines = ['| Module (loaded on first use) | this framework | Microdot 2.7.0 |',
+             '|---|---|---|']
+    for name, ours, theirs in sizes:
+        lines.append('| `microdot.{}` | {} | {} |'.format(
+            name, '{:,}'.format(ours) if ours else 'missing',
+            'in its core' if theirs is None else
+            '{:,}'.format(theirs) if theirs else 'missing'))
+    return '\n'.join(lines)
+
+
+def write_results(rows, seconds, sizes):
     ours, md, raw = rows['ours'], rows['microdot'], rows['raw']
 
     def ratio(kind, runtime, close):
@@ -201,7 +235,7 @@ def write_results(rows, seconds):
                     'MicroPython' if runtime == 'micropython' else 'CPython',
                     ours[key], ratio('ours', *key), md[key],
                     ratio('microdot', *key), raw[key], targets[key]))
-    table = '\n'.join(lines)
+    table = '\n'.join(lines) + '\n\n' + module_table(sizes)
     note = ('Measured by `make bench` on {} ({} cores), wrk -t1 -c10 for {} s '
             'per cell, {}.'.format(time.strftime('%Y-%m-%d'), os.cpu_count(),
                                    seconds, sys.version.split()[0]))
