@@ -8,7 +8,7 @@ REASONS = {
     301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified',
     400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
     404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-    413: 'Payload Too Large', 414: 'URI Too Long',
+    413: 'Payload Too Large', 414: 'URI Too Long', 426: 'Upgrade Required',
     416: 'Range Not Satisfiable', 431: 'Request Header Fields Too Large',
     500: 'Internal Server Error', 501: 'Not Implemented',
     503: 'Service Unavailable', 505: 'HTTP Version Not Supported',

@@ -40,7 +40,9 @@ class Connection:
         self.pos = 0
         self.since = ticks_ms()
         self.timeout = None  # ms allowed since `since`, None while the app works
-        self.idle = True  # between requests, so it may be closed to make room
+        # no request in progress (waiting for one, or for the rest of its
+        # head), so it may be closed to make room or at shutdown
+        self.idle = True
         self.task = None
 
     async def fill(self):
@@ -119,6 +121,7 @@ class Server:
         self.connections = []
         self.server = None
         self.closing = False
+        self.closed_at = 0  # ticks_ms() when close() was called
 
     async def serve(self, host, port):
         self.server = await asyncio.start_server(self.handle, host, port,
@@ -126,11 +129,17 @@ class Server:
         reaper = asyncio.create_task(self.reap())
         try:
             await self.server.wait_closed()
+            while self.connections:  # let the requests in progress finish
+                await asyncio.sleep(0.05)
         finally:
             reaper.cancel()
 
     def close(self):
+        """Stops accepting; idle connections are closed now, busy ones when
+        their response is sent or, at the latest, `app.request_timeout`
+        seconds later (a WebSocket or an event stream never ends by itself)."""
         self.closing = True
+        self.closed_at = ticks_ms()
         if self.server:
             self.server.close()
         for conn in self.connections:
@@ -141,8 +150,10 @@ class Server:
         while True:
             await asyncio.sleep(1)
             now = ticks_ms()
+            late = self.closing and ticks_diff(now, self.closed_at) > \
+                self.app.request_timeout * 1000
             for conn in self.connections:
-                if conn.timeout is not None and \
+                if late or conn.timeout is not None and \
                         ticks_diff(now, conn.since) > conn.timeout:
                     conn.task.cancel()
 
@@ -215,19 +226,20 @@ async def serve_connection(app, conn, server=None):
         try:
             if conn.pos >= len(conn.buf):
                 await conn.fill()
-            conn.idle = False
             conn.since = ticks_ms()
             conn.timeout = app_timeout_ms  # the whole head must come in time
             req = await Request.create(app, conn, client_addr)
         except EOFError:
             return
         except HTTPException as exc:
+            conn.idle = False
             # the stream can't be trusted past a bad request: answer and close
             await Response(exc.reason, exc.status_code).write(conn)
             await linger(conn)
             return
         finally:
             conn.timeout = None
+        conn.idle = False  # a request in progress: shutdown() lets it finish
         if conn.scheme != 'http':
             req.scheme = conn.scheme
         if app.debug:

@@ -120,3 +120,19 @@ async def test_shutdown_from_a_handler_stops_the_server():
     assert res.text == 'stopping'
     assert res.headers['Connection'] == 'close'
     await asyncio.wait_for(server.task, 5)  # start_server() returned
+
+
+async def test_shutdown_ends_a_connection_that_never_finishes():
+    app = make_app()
+    app.request_timeout = 1  # also the grace period of shutdown()
+    server = Serving(app)
+    await server.__aenter__()
+    reader, writer = await server.connect()
+    writer.write(b'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')  # never released
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    app.shutdown()
+    assert not server.task.done()  # waits for the request in progress...
+    await asyncio.wait_for(server.task, 5)  # ...but not for ever
+    assert await closed(reader)
+    writer.close()
