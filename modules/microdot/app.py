@@ -141,6 +141,8 @@ class Microdot:
                 if type(result) is coroutine_type:
                     result = await result
             response = self.make_response(result)
+            if response is Response.already_handled:
+                return response  # nothing will be sent: no hook to run
             for app in apps:
                 for hook in app.after_request_handlers:
                     response = await call(hook, request, response) or response

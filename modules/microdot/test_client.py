@@ -55,8 +55,9 @@ class TestResponse:
             self.json = json.loads(self.text)
 
     @classmethod
-    def parse(cls, data):
-        """Parses the final response in `data`, skipping 1xx ones."""
+    def parse(cls, data, head_only=False):
+        """Parses the final response in `data`, skipping 1xx ones; an answer
+        to HEAD (`head_only`) has no body whatever its headers say."""
         while True:
             end = data.find(b'\r\n\r\n')
             lines = data[:end].decode().split('\r\n')
@@ -73,7 +74,9 @@ class TestResponse:
                 old = headers[name]
                 value = (old if isinstance(old, list) else [old]) + [value]
             headers[name] = value
-        if headers.get('Transfer-Encoding') == 'chunked':
+        if head_only:
+            body = b''
+        elif headers.get('Transfer-Encoding') == 'chunked':
             body = b''
             while True:
                 end = data.find(b'\r\n')
@@ -123,7 +126,7 @@ class TestClient:
         conn = Connection(MemoryReader(head.encode() + body), writer,
                           self.scheme)
         await serve_connection(self.app, conn)
-        response = TestResponse.parse(writer.data)
+        response = TestResponse.parse(writer.data, method == 'HEAD')
         self._update_cookies(response.headers.get('Set-Cookie', []))
         return response
 

@@ -154,6 +154,9 @@ async def test_streamed_bodies_are_chunked():
     res = await client.get('/file')
     assert res.body == b'file contents'
     assert app.file.closed
+    res = await client.request('HEAD', '/gen')  # the head only, no chunks
+    assert res.status_code == 200 and res.body == b''
+    assert res.headers['Transfer-Encoding'] == 'chunked'
 
 
 async def test_default_content_type_can_change():
