@@ -1,0 +1,95 @@
+"""Cross-Origin Resource Sharing: the Access-Control-* headers that let pages
+from other origins use the app, as the Fetch standard's CORS protocol asks."""
+from microdot.response import call
+
+
+class CORS:
+    """Adds CORS headers to the app's responses, error responses included,
+    and answers preflight requests: OPTIONS with Access-Control-Request-Method.
+
+    `allowed_origins` is a list of origins ("https://example.com"), or '*' for
+    any; without it no origin is allowed. `allowed_methods` defaults to the
+    URL's methods, `allowed_headers` to those the preflight asks for."""
+
+    def __init__(self, app=None, allowed_origins=None, allow_credentials=False,
+                 allowed_methods=None, expose_headers=None,
+                 allowed_headers=None, max_age=None, handle_cors=True):
+        if isinstance(allowed_origins, str):
+            allowed_origins = [allowed_origins]
+        self.allowed_origins = allowed_origins or []
+        self.allow_credentials = allow_credentials
+        self.allowed_methods = allowed_methods
+        self.expose_headers = expose_headers
+        self.allowed_headers = allowed_headers
+        self.max_age = max_age
+        if app is not None:
+            self.initialize(app, handle_cors)
+
+    def initialize(self, app, handle_cors=True):
+        """Attaches to `app`; with `handle_cors` False the object only holds
+        the settings (for CSRF, or for get_cors_headers() called by hand)."""
+        if not handle_cors:
+            return
+        # the app answers OPTIONS itself, without running the request hooks
+        self.default_options_handler = app.options_handler
+        app.options_handler = self.options_handler
+        app.after_request(self.after_request)
+        app.after_error_request(self.after_request)
+
+    def allows(self, origin):
+        """Whether pages from `origin` may use the app."""
+        return origin is not None and ('*' in self.allowed_origins or
+                                       origin in self.allowed_origins)
+
+    def get_cors_headers(self, request, allowed=None):
+        """The CORS headers for the response to `request`. `allowed` are the
+        methods of the URL, when known, for a preflight's answer."""
+        headers = {}
+        # '*' can't be used with credentials: the origin is echoed instead
+        wildcard = '*' in self.allowed_origins and not self.allow_credentials
+        if not wildcard:
+            # the answer depends on Origin, which shared caches must know
+            headers['Vary'] = 'Origin'
+        origin = request.headers.get('Origin')
+        if not wildcard and not self.allows(origin):
+            return headers
+        headers['Access-Control-Allow-Origin'] = '*' if wildcard else origin
+        if self.allow_credentials:
+            headers['Access-Control-Allow-Credentials'] = 'true'
+        method = request.headers.get('Access-Control-Request-Method')
+        if request.method == 'OPTIONS' and method:
+            headers['Access-Control-Allow-Methods'] = ', '.join(
+                self.allowed_methods or allowed or [method])
+            if self.allowed_headers is None:
+                names = request.headers.get('Access-Control-Request-Headers')
+            else:
+                names = ', '.join(self.allowed_headers)
+            if names:
+                headers['Access-Control-Allow-Headers'] = names
+            if self.max_age is not None:
+                headers['Access-Control-Max-Age'] = str(self.max_age)
+        elif self.expose_headers:
+            headers['Access-Control-Expose-Headers'] = ', '.join(
+                self.expose_headers)
+        return headers
+
+    async def options_handler(self, request, allowed):
+        response = request.app.make_response(
+            await call(self.default_options_handler, request, allowed))
+        add_headers(response, self.get_cors_headers(request, allowed))
+        return response
+
+    def after_request(self, request, response):
+        add_headers(response, self.get_cors_headers(request))
+
+
+def add_headers(response, headers):
+    """Sets `headers` on `response`, adding to a Vary header it has."""
+    vary = headers.pop('Vary', None)
+    response.headers.update(headers)
+    if vary:
+        name = response.header_name('vary')
+        if name is None:
+            response.headers['Vary'] = vary
+        elif vary.lower() not in response.headers[name].lower():
+            response.headers[name] += ', ' + vary
