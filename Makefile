@@ -4,19 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 HTTP_PORT ?= 8080
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean chromium
 
 # The virtual environment with the pinned tools, rebuilt when the pins change.
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/python tools/install_utemplate.py
 	touch $@
 
 run: $(BIN)/.installed
 	HTTP_PORT=$(HTTP_PORT) $(BIN)/python examples/demo.py
 
-test: $(BIN)/.installed
+# The browser tests drive Debian's Chromium (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null || { echo 'installing Debian package chromium'; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest tests
 
 bench: $(BIN)/.installed

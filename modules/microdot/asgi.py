@@ -1,0 +1,229 @@
+"""Serving an app with an ASGI server such as Uvicorn (CPython only):
+
+    from microdot.asgi import Microdot
+    app = Microdot()  # the ASGI application: uvicorn module:app
+
+Requests and responses go through the same hooks and handlers as with
+Microdot's own server; the server's scope is `request.asgi_scope`. WebSocket
+scopes are refused: microdot.websocket needs the connection's socket."""
+import asyncio
+from urllib.parse import quote
+
+from microdot.app import Microdot as BaseMicrodot
+from microdot.request import Request, HTTPException, NoCaseDict, Body
+from microdot.response import Response, call
+from microdot.streaming import send_stream
+
+# characters a URL path may hold unescaped (RFC 3986 pchar and "/")
+PATH_SAFE = "/:@!$&'()*+,;="
+
+
+class Stream(Body):
+    """A request body that the server hands over in pieces, taken one at a
+    time by fill(); more than `limit` bytes in all is refused with 413.
+    readline() and readexactly() come from Body."""
+
+    def __init__(self, receive, limit):
+        self.receive = receive
+        self.limit = limit
+        self.pending = b''
+        self.done = False
+
+    async def fill(self):
+        message = await self.receive()
+        if message['type'] == 'http.disconnect':
+            raise EOFError('the client has gone')
+        self.take(message.get('body', b''))
+        self.done = not message.get('more_body')
+
+    def take(self, data):
+        self.limit -= len(data)
+        if self.limit < 0:
+            raise HTTPException(413, 'Payload Too Large')
+        self.pending += data
+
+    async def read(self, n=-1):
+        """Reads up to `n` bytes (all that is left if `n` is negative); b''
+        at the end of the body."""
+        while not self.done and (n < 0 or not self.pending):
+            await self.fill()
+        if n < 0:
+            n = len(self.pending)
+        data = self.pending[:n]
+        self.pending = self.pending[n:]
+        return data
+
+
+async def read_request(app, stream, client_addr, method, url, http_version,
+                       headers):
+    """A Request as Microdot's server makes it: the body is in `body` if it
+    is small, else left in `stream` for the handler."""
+    length = headers.get('content-length')
+    if length is not None:
+        if not length.isdigit():
+            raise HTTPException(400, 'Bad Request: invalid Content-Length')
+        if int(length) > Request.max_content_length:
+            raise HTTPException(413, 'Payload Too Large')
+    size = Request.max_body_length + 1
+    body = b''
+    while len(body) < size:
+        data = await stream.read(size - len(body))
+        if not data:
+            return Request(app, client_addr, method, url, http_version,
+                           headers, body=body)
+        body += data
+    stream.unread(body)
+    return Request(app, client_addr, method, url, http_version, headers,
+                   stream=stream)
+
+
+def response_parts(res):
+    """The header list, as (name, str value) pairs, and the body of `res`,
+    prepared as Microdot's server prepares them: a str body is encoded, a
+    status that has no body loses it, a body in memory gets Content-Length.
+    The body is then bytes, or else a stream."""
+    headers = []
+    for name, values in res.headers.items():
+        for value in values if isinstance(values, list) else (values,):
+            headers.append((name, str(value)))
+    status = res.status_code
+    body = res.body
+    if isinstance(body, str):
+        body = body.encode()
+    if status < 200 or status == 204 or status == 304:
+        body = b''
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        body = bytes(body)
+        if res.header_name('content-length') is None:
+            headers.append(('Content-Length', str(len(body))))
+    return headers, body
+
+
+class Writer:
+    """Where send_stream() writes a streamed body: each piece goes to the
+    server in an http.response.body message. A server may drop the messages
+    for a client that has gone (Uvicorn does), so a task watches for
+    http.disconnect when the request body has all been received; after it,
+    a write raises OSError as a socket would, which ends the stream."""
+
+    def __init__(self, send, receive=None):
+        self.send_message = send
+        self.gone = False
+        self.watcher = None
+        if receive:
+            self.watcher = asyncio.ensure_future(self.watch(receive))
+
+    async def watch(self, receive):
+        while (await receive())['type'] != 'http.disconnect':
+            pass
+        self.gone = True
+
+    async def send(self, data, timeout=None):
+        if self.gone:
+            raise OSError('the client has gone')
+        if data:
+            await self.send_message({'type': 'http.response.body',
+                                     'body': data, 'more_body': True})
+
+    def close(self):
+        if self.watcher:
+            self.watcher.cancel()
+
+
+class Microdot(BaseMicrodot):
+    """An app that is also an ASGI application. `lifespan_startup` and
+    `lifespan_shutdown`, if given, are called with the scope when the server
+    starts and stops."""
+
+    def __init__(self, lifespan_startup=None, lifespan_shutdown=None):
+        super().__init__()
+        self.lifespan_startup = lifespan_startup
+        self.lifespan_shutdown = lifespan_shutdown
+
+    async def __call__(self, scope, receive, send):
+        if scope['type'] == 'http':
+            await self.asgi_http(scope, receive, send)
+        elif scope['type'] == 'lifespan':
+            await self.asgi_lifespan(scope, receive, send)
+        else:
+            # the ASGI spec asks apps to refuse with an exception the
+            # protocols they do not speak
+            raise NotImplementedError('ASGI scope type ' + scope['type'])
+
+    async def asgi_lifespan(self, scope, receive, send):
+        while True:
+            event = (await receive())['type']
+            if event == 'lifespan.startup':
+                handler = self.lifespan_startup
+            else:
+                handler = self.lifespan_shutdown
+            try:
+                if handler:
+                    await call(handler, scope)
+            except Exception as exc:
+                await send({'type': event + '.failed', 'message': str(exc)})
+                return
+            await send({'type': event + '.complete'})
+            if event == 'lifespan.shutdown':
+                return
+
+    async def asgi_http(self, scope, receive, send):
+        stream = Stream(receive, Request.max_content_length)
+        try:
+            req = await self.asgi_request(scope, stream)
+        except HTTPException as exc:
+            res = Response(exc.reason, exc.status_code)
+        except EOFError:
+            return  # the client went away while sending the body
+        else:
+            res = await self.dispatch_request(req)
+        headers, body = response_parts(res)
+        await send({'type': 'http.response.start', 'status': res.status_code,
+                    'headers': [(name.lower().encode(), value.encode())
+                                for name, value in headers]})
+        head_only = scope['method'] == 'HEAD'
+        if isinstance(body, bytes):
+            await send({'type': 'http.response.body',
+                        'body': b'' if head_only else body})
+            return
+        length = res.header_name('content-length')
+        if head_only:
+            length = 0
+        elif length:
+            length = int(res.headers[length])
+        writer = Writer(send, receive if stream.done else None)
+        try:
+            await send_stream(writer, b'', body, length, False,
+                              res.send_file_buffer_size, None)
+        except OSError:
+            return  # the client has gone
+        finally:
+            writer.close()
+        await send({'type': 'http.response.body', 'body': b''})
+
+    async def asgi_request(self, scope, stream):
+        headers = NoCaseDict()
+        try:
+            for name, value in scope['headers']:
+                name = name.decode()
+                value = value.decode()
+                if name in headers:
+                    # repeated fields are joined, as HTTP allows; HTTP/2
+                    # servers hand over the cookies in fields of their own
+                    value = headers[name] + \
+                        ('; ' if name == 'cookie' else ', ') + value
+                headers[name] = value
+            path = scope.get('raw_path')
+            url = path.decode() if path else quote(scope['path'], PATH_SAFE)
+            query = scope.get('query_string', b'').decode()
+        except UnicodeError:
+            raise HTTPException(400, 'Bad Request: request head is not UTF-8')
+        if query:
+            url += '?' + query
+        client = scope.get('client')
+        req = await read_request(self, stream, client and tuple(client),
+                                 scope['method'], url,
+                                 scope.get('http_version', '1.1'), headers)
+        req.scheme = scope.get('scheme', 'http')
+        req.asgi_scope = scope
+        return req
