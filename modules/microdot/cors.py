@@ -45,23 +45,25 @@ class CORS:
         """The CORS headers for the response to `request`. `allowed` are the
         methods of the URL, when known, for a preflight's answer."""
         headers = {}
-        # '*' can't be used with credentials: the origin is echoed instead
-        wildcard = '*' in self.allowed_origins and not self.allow_credentials
-        if not wildcard:
-            # the answer depends on Origin, which shared caches must know
+        request_headers = request.headers
+        origin = request_headers.get('Origin')
+        if '*' in self.allowed_origins and not self.allow_credentials:
+            origin = '*'
+        else:
+            # the answer depends on Origin, which shared caches must know;
+            # with credentials '*' can't be used: the origin is echoed
             headers['Vary'] = 'Origin'
-        origin = request.headers.get('Origin')
-        if not wildcard and not self.allows(origin):
-            return headers
-        headers['Access-Control-Allow-Origin'] = '*' if wildcard else origin
+            if not self.allows(origin):
+                return headers
+        headers['Access-Control-Allow-Origin'] = origin
         if self.allow_credentials:
             headers['Access-Control-Allow-Credentials'] = 'true'
-        method = request.headers.get('Access-Control-Request-Method')
+        method = request_headers.get('Access-Control-Request-Method')
         if request.method == 'OPTIONS' and method:
             headers['Access-Control-Allow-Methods'] = ', '.join(
                 self.allowed_methods or allowed or [method])
             if self.allowed_headers is None:
-                names = request.headers.get('Access-Control-Request-Headers')
+                names = request_headers.get('Access-Control-Request-Headers')
             else:
                 names = ', '.join(self.allowed_headers)
             if names:
@@ -76,20 +78,13 @@ class CORS:
     async def options_handler(self, request, allowed):
         response = request.app.make_response(
             await call(self.default_options_handler, request, allowed))
-        add_headers(response, self.get_cors_headers(request, allowed))
+        return self.after_request(request, response, allowed)
+
+    def after_request(self, request, response, allowed=None):
+        headers = self.get_cors_headers(request, allowed)
+        vary = response.header_name('vary')
+        if vary and 'Vary' in headers:
+            # Origin joins the Vary header the handler set
+            headers[vary] = response.headers[vary] + ', ' + headers.pop('Vary')
+        response.headers.update(headers)
         return response
-
-    def after_request(self, request, response):
-        add_headers(response, self.get_cors_headers(request))
-
-
-def add_headers(response, headers):
-    """Sets `headers` on `response`, adding to a Vary header it has."""
-    vary = headers.pop('Vary', None)
-    response.headers.update(headers)
-    if vary:
-        name = response.header_name('vary')
-        if name is None:
-            response.headers['Vary'] = vary
-        elif vary.lower() not in response.headers[name].lower():
-            response.headers[name] += ', ' + vary

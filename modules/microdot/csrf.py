@@ -38,39 +38,32 @@ class CSRF:
         return f
 
     def check(self, request):
+        """Refuses the request unless it comes from the app's own pages, was
+        started by the user, or comes from an origin that CORS allows."""
         if request.route not in self.protected_routes and (
                 not self.protect_all or request.method in self.SAFE_METHODS
                 or request.route in self.exempt_routes):
             return
-        if not self.trusted(request):
+        headers = request.headers
+        site = headers.get('Sec-Fetch-Site')
+        origin = headers.get('Origin')
+        if site is not None:
+            # none: the user typed the URL or used a bookmark
+            trusted = site == 'same-origin' or site == 'none' or \
+                site == 'same-site' and self.allow_subdomains
+        elif origin is None:
+            trusted = True  # not a browser, or an old one on the same site
+        else:
+            # an older browser: Origin must be where the request was sent
+            # (the Host header), or with allow_subdomains a subdomain of it
+            prefix = request.scheme + '://'
+            host = headers.get('Host', '').lower()
+            port = ':443' if prefix == 'https://' else ':80'
+            if host.endswith(port):
+                host = host[:-len(port)]  # browsers leave it out of Origin
+            origin_host = origin.lower()[len(prefix):]
+            trusted = origin.lower().startswith(prefix) and (
+                origin_host == host or self.allow_subdomains and
+                origin_host.endswith('.' + host))
+        if not trusted and not (self.cors and self.cors.allows(origin)):
             raise HTTPException(403, 'Forbidden: cross-site request')
-
-    def trusted(self, request):
-        """Whether `request` comes from the app's own pages, was started by
-        the user, or comes from an origin that the CORS object allows."""
-        site = request.headers.get('Sec-Fetch-Site')
-        origin = request.headers.get('Origin')
-        if site is None:  # an older browser, or no browser without Origin
-            if origin is None or self.own_site(request, origin):
-                return True
-        elif site == 'same-origin' or site == 'none':
-            return True  # none: the user typed the URL or used a bookmark
-        elif site == 'same-site' and self.allow_subdomains:
-            return True
-        return self.cors is not None and self.cors.allows(origin)
-
-    def own_site(self, request, origin):
-        """Whether `origin` is the one the request was sent to (the Host
-        header), or with allow_subdomains one of its subdomains."""
-        host = request.headers.get('Host')
-        prefix = request.scheme + '://'
-        origin = origin.lower()
-        if host is None or not origin.startswith(prefix):
-            return False
-        host = host.lower()
-        default_port = ':443' if request.scheme == 'https' else ':80'
-        if host.endswith(default_port):
-            host = host[:-len(default_port)]  # browsers leave it out of Origin
-        origin = origin[len(prefix):]
-        return origin == host or (self.allow_subdomains and
-                                  origin.endswith('.' + host))

@@ -9,8 +9,8 @@ from microdot.server import print_exception
 
 class SSE:
     """The events of one response. The route's event function runs as a task
-    of its own and calls send(); the server iterates over this object as the
-    response body and writes what was sent. After `ping_interval` quiet
+    of its own and calls send(); the server reads this object as the response
+    body, like a file, and writes what was sent. After `ping_interval` quiet
     seconds a comment line goes out instead, so that proxies and browsers do
     not give up on the stream, and so that a client that has gone is noticed
     (a write to it fails), which cancels the event function."""
@@ -21,7 +21,7 @@ class SSE:
         self.request = request
         self.event_function = event_function
         self.task = None
-        self.pending = b''  # sent, not yet taken by the response body
+        self.pending = ''  # sent, not yet taken by the response body
         self.ready = asyncio.Event()  # something is pending, or the end came
         self.taken = asyncio.Event()
         self.ended = False
@@ -33,7 +33,31 @@ class SSE:
         seconds; with `comment` the data goes as a comment line alone."""
         if self.ended:
             raise OSError('the event stream has ended')
-        self.pending += encode(data, event, event_id, retry, comment)
+        if isinstance(data, bytes):
+            data = data.decode()
+        elif isinstance(data, (dict, list)):
+            data = json.dumps(data)
+        else:
+            data = str(data)
+        message = ''
+        prefix = ': '
+        if not comment:
+            prefix = 'data: '
+            if retry is not None:
+                retry = int(retry * 1000)  # milliseconds
+            for name, value in (('event', event), ('id', event_id),
+                                ('retry', retry)):
+                if value is not None:
+                    value = str(value)
+                    # a line break would end the field and start another one
+                    if '\r' in value or '\n' in value:
+                        raise ValueError('line break in an SSE field')
+                    message += name + ': ' + value + '\n'
+        # CR, LF and CRLF all end a line for the client: each line of the
+        # data goes in a field of its own, which the client joins with LF
+        for line in data.replace('\r\n', '\n').replace('\r', '\n').split('\n'):
+            message += prefix + line + '\n'
+        self.pending += message + '\n'
         self.ready.set()
         # wait until the body takes it: a handler sending faster than the
         # client reads goes at the client's pace, instead of filling memory
@@ -49,78 +73,39 @@ class SSE:
             self.ended = True
             self.ready.set()
 
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
+    async def read(self, size):
+        """The events sent since the last read, whatever `size` says (they
+        go out as one chunk); a keep-alive comment after a quiet while, or
+        '' once the event function has ended."""
         if self.task is None:
             # started by the first read, so a HEAD request never runs it
             self.task = asyncio.create_task(self.run())
         while not self.pending:
             if self.ended:
-                raise StopAsyncIteration
+                return ''
             self.ready.clear()
             try:
                 await asyncio.wait_for(self.ready.wait(), self.ping_interval)
             except asyncio.TimeoutError:
-                return b': ping\n\n'
+                return ': ping\n\n'
         data = self.pending
-        self.pending = b''
+        self.pending = ''
         self.taken.set()
         return data
 
-    async def aclose(self):
+    def close(self):
         """Called by the server when the response ends, also when the client
         has gone: the event function is cancelled if it still runs."""
         self.ended = True
         self.taken.set()  # senders in other tasks wait no more
         if self.task:
             self.task.cancel()
-            try:
-                await self.task
-            except asyncio.CancelledError:
-                pass  # the end of a task cancelled here
-
-
-def encode(data, event, event_id, retry, comment):
-    """One message in the text/event-stream format."""
-    if isinstance(data, (dict, list)):
-        data = json.dumps(data)
-    elif not isinstance(data, (str, bytes)):
-        data = str(data)
-    if isinstance(data, str):
-        data = data.encode()
-    # CR, LF and CRLF all end a line for the client: each line of the data
-    # goes in a field of its own, which the client joins again with LF
-    lines = data.replace(b'\r\n', b'\n').replace(b'\r', b'\n').split(b'\n')
-    message = b''
-    prefix = b': '
-    if not comment:
-        prefix = b'data: '
-        for name, value in (('event', event), ('id', event_id)):
-            if value is not None:
-                value = str(value)
-                if '\r' in value or '\n' in value:
-                    raise ValueError('line break in the SSE ' + name)
-                message += (name + ': ' + value + '\n').encode()
-        if retry is not None:
-            message += b'retry: %d\n' % int(retry * 1000)
-    for line in lines:
-        message += prefix + line + b'\n'
-    return message + b'\n'
-
-
-class SSEResponse(Response):
-    async def write(self, conn, req=None, keep_alive=False, timeout=None):
-        # an EventSource opens a new connection to reconnect, so keeping this
-        # one would only hold a socket (an ESP32 has about ten) for nothing
-        return await Response.write(self, conn, req, False, timeout)
 
 
 def sse_response(request, event_function, *args, **kwargs):
     """A response that streams the events `await event_function(request,
     sse)` sends; `args` and `kwargs` go to Response (status, headers)."""
-    response = SSEResponse(SSE(request, event_function), *args, **kwargs)
+    response = Response(SSE(request, event_function), *args, **kwargs)
     headers = response.headers
     headers[response.header_name('content-type')] = 'text/event-stream'
     if not response.header_name('cache-control'):
@@ -131,8 +116,7 @@ def sse_response(request, event_function, *args, **kwargs):
 def with_sse(f):
     """Decorator for a route `async def f(request, sse, **url_args)` that
     sends events with `await sse.send(...)` until it returns."""
-    async def sse_handler(request, *args, **kwargs):
-        async def events(request, sse):
-            await f(request, sse, *args, **kwargs)
-        return sse_response(request, events)
+    def sse_handler(request, *args, **kwargs):
+        return sse_response(request, lambda request, sse: f(
+            request, sse, *args, **kwargs))
     return sse_handler
