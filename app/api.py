@@ -1,0 +1,173 @@
+"""The device's HTTP API and web UI (the README's "Device API" section):
+
+    GET  /                 the web UI (index.html)
+    GET  /static/<file>    its other files, gzipped, with ETag and 304
+    GET  /api/status       firmware, partition, OTA state, chip, uptime, ...
+    GET  /api/events       the same status as a server-sent event every 2 s
+    POST /api/ota          a raw app image; Bearer token; X-OTA-SHA256
+    POST /api/reboot       Bearer token
+"""
+import asyncio
+import os
+
+from microdot import Microdot, Request, send_file
+from microdot.auth import TokenAuth, compare_digest
+from microdot.sse import with_sse
+
+import hw
+import ota
+
+try:
+    from time import ticks_ms, ticks_diff
+except ImportError:  # CPython
+    from time import monotonic
+
+    def ticks_ms():
+        return int(monotonic() * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+STATUS_INTERVAL = 2  # seconds between two status events
+REBOOT_DELAY = 1  # seconds, so that the response gets out first
+
+# An image is far larger than the framework's 16 KB default. The limit is
+# for the whole server, so the OTA route checks the slot size itself and
+# answers 413 in JSON; other routes leave large bodies unread.
+Request.max_content_length = 16 * 1024 * 1024
+
+app = Microdot()
+auth = TokenAuth()
+started = ticks_ms()
+device = {'token': None, 'hostname': 'microdot-esp',
+          'version': 'unknown', 'project': 'unknown'}
+
+
+def setup(token, hostname, firmware):
+    """Called once at boot with the config and the running image's
+    descriptor (it does not change until the next boot)."""
+    device['token'] = token
+    device['hostname'] = hostname
+    device['version'] = firmware['version']
+    device['project'] = firmware['project']
+
+
+def status():
+    running = hw.Partition(hw.Partition.RUNNING)
+    return {
+        'version': device['version'],
+        'project': device['project'],
+        'partition': running.info()[4],
+        'ota_state': hw.ota_state(),
+        'chip': hw.CHIP,
+        'uptime_s': ticks_diff(ticks_ms(), started) // 1000,
+        'free_heap': hw.free_heap(),
+        'wifi_rssi': hw.wifi_rssi(),
+        'hostname': device['hostname'],
+        'next_partition': running.get_next_update().info()[4],
+    }
+
+
+def error(status_code, reason, headers=None):
+    return {'error': reason}, status_code, headers or {}
+
+
+@auth.authenticate
+def check_token(request, token):
+    if device['token'] and compare_digest(token, device['token']):
+        return 'ota'
+    return None
+
+
+@auth.error_handler
+def refused(request):
+    if not device['token']:
+        reason = 'no OTA token is set on the device (ota_token in its ' \
+            'config file)'
+    elif 'Authorization' in request.headers:
+        reason = 'wrong OTA token'
+    else:
+        reason = 'missing OTA token: send "Authorization: Bearer <token>"'
+    return error(401, reason, {'WWW-Authenticate': 'Bearer'})
+
+
+def reboot_soon():
+    async def later():
+        await asyncio.sleep(REBOOT_DELAY)
+        hw.reset()
+    asyncio.create_task(later())
+
+
+@app.get('/api/status')
+def get_status(request):
+    return status(), {'Cache-Control': 'no-store'}
+
+
+@app.get('/api/events')
+@with_sse
+async def events(request, sse):
+    while True:
+        await sse.send(status(), event='status')
+        await asyncio.sleep(STATUS_INTERVAL)
+
+
+@app.post('/api/ota')
+@auth
+async def upload(request):
+    content_type = (request.content_type or '').lower()
+    if content_type.startswith('multipart/'):
+        return error(400, 'send the image as the raw request body '
+                     '(application/octet-stream), not as a form upload; '
+                     'e.g. curl --data-binary @micropython.bin')
+    length = request.headers.get('Content-Length')
+    try:
+        desc = await ota.update(request.stream,
+                                None if length is None else int(length),
+                                request.headers.get('X-OTA-SHA256'))
+    except ota.UpdateError as exc:
+        print('OTA: refused, {} {}'.format(exc.status, exc.reason))
+        return error(exc.status, exc.reason)
+    print('OTA: image {} written, verified and set to boot; rebooting'.format(
+        desc['version']))
+    reboot_soon()
+    return {'ok': True, 'version': desc['version'], 'rebooting': True}
+
+
+@app.post('/api/reboot')
+@auth
+async def reboot(request):
+    if ota.busy:
+        return error(409, 'an update is in progress')
+    print('reboot asked over HTTP')
+    reboot_soon()
+    return {'rebooting': True}
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def asset(name):
+    """A file of the web UI: the gzipped copy if there is one. max-age=0
+    makes browsers revalidate, which the ETag answers with a 304."""
+    if '..' in name or name.startswith('/') or '\\' in name:
+        return error(404, 'no such file')
+    path = hw.WEB_DIR + '/' + name
+    if exists(path + '.gz'):
+        return send_file(path, max_age=0, compressed=True,
+                         file_extension='.gz')
+    return send_file(path, max_age=0)
+
+
+@app.get('/')
+def index(request):
+    return asset('index.html')
+
+
+@app.get('/static/<path:name>')
+def static(request, name):
+    return asset(name)

@@ -1,0 +1,50 @@
+"""The board behind one small interface. On an ESP32 the real backend
+(hw/esp32.py) is used, anywhere else the host emulation (hw/host.py).
+
+    CHIP, CHIP_ID          "ESP32-C3", 5 (the image header's chip id)
+    Partition              esp32.Partition (or the emulated one)
+    boot()                 host: the bootloader's slot choice and rollback
+    connect_wifi(ssid, password, hostname)   async; the IPv4 address
+    wifi_connected(), wifi_rssi()            RSSI in dBm, or None
+    free_heap(), reset()   reset() does not return
+    health_check_sabotaged()  host: True once if a test asked for it
+    setting(name)          host: an environment override, e.g. OTA_TOKEN
+    CONFIG_PATH, WEB_DIR, HTTP_HOST, HTTP_PORT
+"""
+try:
+    from hw import esp32 as board
+except ImportError:  # no esp32 module: not on the board
+    from hw import host as board
+
+from hw import otadata
+
+CHIP = board.CHIP
+CHIP_ID = board.CHIP_ID
+Partition = board.Partition
+boot = board.boot
+connect_wifi = board.connect_wifi
+wifi_connected = board.wifi_connected
+wifi_rssi = board.wifi_rssi
+free_heap = board.free_heap
+reset = board.reset
+health_check_sabotaged = board.health_check_sabotaged
+setting = board.setting
+CONFIG_PATH = board.CONFIG_PATH
+WEB_DIR = board.WEB_DIR
+HTTP_HOST = board.HTTP_HOST
+HTTP_PORT = board.HTTP_PORT
+
+
+def ota_slot_count():
+    return len([part for part in Partition.find(Partition.TYPE_APP)
+                if 0x10 <= part.info()[1] < 0x20])
+
+
+def ota_state():
+    """The state of the running image: "valid", "pending-verify", ...,
+    "undefined" (no otadata entry for it: the first image after flashing)."""
+    running = Partition(Partition.RUNNING)
+    slot = running.info()[1] - 0x10  # subtypes: ota_0 0x10, ota_1 0x11
+    entries = otadata.read(Partition.find(Partition.TYPE_DATA, 0x00)[0])
+    state = otadata.state_of(entries, slot, ota_slot_count())
+    return otadata.STATE_NAMES.get(state, 'undefined')

@@ -1,0 +1,495 @@
+"""The board emulated on a host computer, for the MicroPython unix port and
+CPython: what the app needs of esp32, network and machine.
+
+The flash is a file, STATE_DIR/flash.bin, laid out by the board's
+partitions.csv. Partition objects have the esp32.Partition API subset the
+app uses, and set_boot() and mark_app_valid_cancel_rollback() write otadata
+as ESP-IDF does. boot() plays the bootloader: it picks the OTA slot from
+otadata, marks an image that was left pending-verify as aborted (rollback),
+and checks the image before running it. A reset ends the process with
+RESET_EXIT_CODE; the launcher (tools/device.py) then starts it again, which
+is the next boot.
+
+Settings come from the environment: STATE_DIR (default "state"), BOARD
+(ESP32_GENERIC_C3 or ESP32_GENERIC_S3), PARTITIONS (the CSV file, default
+boards/<BOARD>/partitions.csv), HTTP_PORT (8080), OTA_TOKEN (overrides the
+config), FIRMWARE_VERSION (of the image put in ota_0 on the first start)."""
+import hashlib
+import json
+import os
+import struct
+import sys
+
+import image
+from hw import otadata
+
+RESET_EXIT_CODE = 75  # tells the launcher to start the device again
+BLOCK_SIZE = 4096
+ERR_OTA_VALIDATE_FAILED = -5379  # OSError of esp32.Partition.set_boot()
+
+BOARDS = {  # board -> chip name, chip id, flash size
+    'ESP32_GENERIC_C3': ('ESP32-C3', 5, 4 * 1024 * 1024),
+    'ESP32_GENERIC_S3': ('ESP32-S3', 9, 8 * 1024 * 1024),
+}
+
+
+def getenv(name, default=None):
+    value = os.getenv(name)
+    return default if value is None or value == '' else value
+
+
+def join(*parts):
+    return '/'.join(parts)
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def root_dir():
+    """The repository: app/hw/host.py is two folders below it."""
+    path = __file__
+    for _ in range(3):
+        path = path.rpartition('/')[0] or '.'
+    return path
+
+
+STATE_DIR = getenv('STATE_DIR', 'state')
+BOARD = getenv('BOARD', 'ESP32_GENERIC_C3')
+if BOARD not in BOARDS:
+    raise SystemExit('BOARD={} is not emulated; use one of: {}'.format(
+        BOARD, ', '.join(sorted(BOARDS))))
+CHIP, CHIP_ID, FLASH_SIZE = BOARDS[BOARD]
+FLASH_PATH = join(STATE_DIR, 'flash.bin')
+HEALTH_FLAG = join(STATE_DIR, 'fail-next-health-check')
+HTTP_HOST = '127.0.0.1'
+HTTP_PORT = int(getenv('HTTP_PORT', '8080'))
+WEB_DIR = getenv('WEB_DIR', join(STATE_DIR, 'web'))
+CONFIG_PATH = join(STATE_DIR, 'config.json')
+
+
+def log(message):
+    print('I (host) ' + message)
+
+
+# --- the partition table ---------------------------------------------------
+
+TYPES = {'app': 0, 'data': 1}
+SUBTYPES = {
+    'app': {'factory': 0x00, 'test': 0x20},
+    'data': {'ota': 0x00, 'phy': 0x01, 'nvs': 0x02, 'coredump': 0x03,
+             'nvs_keys': 0x04, 'efuse': 0x05, 'undefined': 0x06,
+             'fat': 0x81, 'spiffs': 0x82, 'littlefs': 0x83},
+}
+
+
+def parse_size(text):
+    text = text.strip().upper()
+    scale = 1
+    if text.endswith('K'):
+        scale, text = 1024, text[:-1]
+    elif text.endswith('M'):
+        scale, text = 1024 * 1024, text[:-1]
+    return int(text, 0) * scale
+
+
+def read_table(path):
+    """The partitions of an ESP-IDF partition CSV file, as tuples (label,
+    type, subtype, offset, size). An empty offset follows the previous
+    partition, aligned as ESP-IDF does (64 KB for apps, 4 KB for data)."""
+    table = []
+    end = 0x9000  # after the bootloader and the partition table
+    with open(path) as f:
+        lines = f.read().split('\n')
+    for number, line in enumerate(lines, 1):
+        line = line.split('#')[0].strip()
+        if not line:
+            continue
+        fields = [field.strip() for field in line.split(',')]
+        where = '{} line {}'.format(path, number)
+        if len(fields) < 5:
+            raise ValueError(where + ': expected name, type, subtype, offset, '
+                             'size')
+        label, kind, subtype, offset, size = fields[:5]
+        if kind not in TYPES:
+            raise ValueError(where + ': type must be app or data, not ' + kind)
+        if kind == 'app' and subtype.startswith('ota_'):
+            subtype_id = 0x10 + int(subtype[4:])
+        elif subtype in SUBTYPES[kind]:
+            subtype_id = SUBTYPES[kind][subtype]
+        else:
+            raise ValueError(where + ': unknown subtype ' + subtype)
+        align = 0x10000 if kind == 'app' else 0x1000
+        offset = parse_size(offset) if offset else (end + align - 1) // align \
+            * align
+        size = parse_size(size)
+        if offset % align or offset < end:
+            raise ValueError(where + ': offset 0x%x overlaps the previous '
+                             'partition or is not aligned to 0x%x'
+                             % (offset, align))
+        if offset + size > FLASH_SIZE:
+            raise ValueError(where + ': partition ends past the %d MB flash'
+                             % (FLASH_SIZE // 0x100000))
+        table.append((label, TYPES[kind], subtype_id, offset, size))
+        end = offset + size
+    return table
+
+
+TABLE_PATH = getenv('PARTITIONS', join(root_dir(), 'boards', BOARD,
+                                       'partitions.csv'))
+TABLE = None  # read by boot()
+running_label = None  # the slot boot() chose
+
+
+# --- the flash -------------------------------------------------------------
+
+flash_file = None
+
+
+def flash():
+    global flash_file
+    if flash_file is None:
+        flash_file = open(FLASH_PATH, 'r+b')
+    return flash_file
+
+
+def flash_read(address, buf):
+    f = flash()
+    f.seek(address)
+    data = f.read(len(buf))
+    buf[:len(data)] = data
+
+
+def flash_write(address, data):
+    """Programs flash: as on NOR flash, a write only clears bits, so what
+    was not erased first comes out as old AND new."""
+    f = flash()
+    f.seek(address)
+    old = f.read(len(data))
+    if old != b'\xff' * len(data):
+        data = bytes(a & b for a, b in zip(old, data))
+    f.seek(address)
+    f.write(data)
+    f.flush()
+
+
+def flash_erase(address, size):
+    f = flash()
+    f.seek(address)
+    f.write(b'\xff' * size)
+    f.flush()
+
+
+class Partition:
+    """esp32.Partition, on the emulated flash."""
+
+    BOOT = 0
+    RUNNING = 1
+    TYPE_APP = 0
+    TYPE_DATA = 1
+
+    def __init__(self, id):
+        if id == Partition.RUNNING:
+            id = running_label
+        elif id == Partition.BOOT:
+            id = boot_label()
+        for entry in TABLE:
+            if entry[0] == id:
+                self.entry = entry
+                return
+        raise ValueError('no partition labelled {}'.format(id))
+
+    def __repr__(self):
+        label, kind, subtype, offset, size = self.entry
+        return '<Partition type={}, subtype={}, address={}, size={}, ' \
+            'label={}, encrypted=False>'.format(kind, subtype, offset, size,
+                                                label)
+
+    @classmethod
+    def find(cls, type=TYPE_APP, subtype=0xff, label=None):
+        return [cls(entry[0]) for entry in TABLE
+                if entry[1] == type and subtype in (0xff, entry[2]) and
+                label in (None, entry[0])]
+
+    def info(self):
+        label, kind, subtype, offset, size = self.entry
+        return (kind, subtype, offset, size, label, False)
+
+    def check(self, block, length, offset):
+        start = block * BLOCK_SIZE + offset
+        if start < 0 or start + length > self.entry[4]:
+            raise OSError(22, 'access past the end of partition ' +
+                          self.entry[0])
+        return self.entry[3] + start
+
+    def readblocks(self, block, buf, offset=0):
+        flash_read(self.check(block, len(buf), offset), buf)
+
+    def writeblocks(self, block, buf, offset=None):
+        """Without `offset` the blocks are erased first, as the real
+        method does; with it the caller must have erased them."""
+        address = self.check(block, len(buf), offset or 0)
+        if offset is None:
+            erase = (len(buf) + BLOCK_SIZE - 1) // BLOCK_SIZE * BLOCK_SIZE
+            flash_erase(self.check(block, erase, 0), erase)
+        flash_write(address, bytes(buf))
+
+    def ioctl(self, op, arg):
+        if op == 4:  # block count
+            return self.entry[4] // BLOCK_SIZE
+        if op == 5:  # block size
+            return BLOCK_SIZE
+        if op == 6:  # erase a block
+            flash_erase(self.check(arg, BLOCK_SIZE, 0), BLOCK_SIZE)
+            return 0
+        return None
+
+    def get_next_update(self):
+        """The OTA slot after the running one, as ESP-IDF's
+        esp_ota_get_next_update_partition() chooses it."""
+        slots = ota_slots()
+        for index, entry in enumerate(slots):
+            if entry[0] == running_label:
+                return Partition(slots[(index + 1) % len(slots)][0])
+        return Partition(slots[0][0])
+
+    def set_boot(self):
+        """Makes this slot boot next, once its image has been checked
+        (esp_ota_set_boot_partition(): checksum, hash, chip)."""
+        if verify_slot(self.entry) is None:
+            raise OSError(ERR_OTA_VALIDATE_FAILED)
+        select_slot(self.entry[2] - 0x10)
+
+    @classmethod
+    def mark_app_valid_cancel_rollback(cls):
+        """Confirms the running image if it is pending verification."""
+        part = otadata_partition()
+        entries = otadata.read(part)
+        index = otadata.active(entries)
+        if index < 0:
+            return
+        entry = entries[index]
+        running = Partition(running_label).info()[1] - 0x10
+        if entry.slot(len(ota_slots())) == running and \
+                entry.state == otadata.PENDING_VERIFY:
+            write_entry(part, index, entry.seq, otadata.VALID)
+
+
+def ota_slots():
+    return sorted([entry for entry in TABLE
+                   if entry[1] == 0 and 0x10 <= entry[2] < 0x20],
+                  key=lambda entry: entry[2])
+
+
+def otadata_partition():
+    found = Partition.find(Partition.TYPE_DATA, 0x00)
+    if not found:
+        raise OSError(2, 'the partition table has no otadata partition')
+    return found[0]
+
+
+def write_entry(part, index, seq, state):
+    part.ioctl(6, index)
+    part.writeblocks(index, otadata.pack(seq, state), 0)
+
+
+def select_slot(slot):
+    """esp_rewrite_ota_data(): the entry that boots `slot` next, state NEW
+    (rollback is enabled), in the sector that is not the active one."""
+    part = otadata_partition()
+    entries = otadata.read(part)
+    count = len(ota_slots())
+    index = otadata.active(entries)
+    if index < 0:
+        seq, index = slot + 1, 0
+    elif entries[index].slot(count) == slot:
+        seq = entries[index].seq  # already selected: only the state changes
+    else:
+        seq = entries[index].seq + 1
+        while (seq - 1) % count != slot:
+            seq += 1
+        index = 1 - index
+    write_entry(part, index, seq, otadata.NEW)
+
+
+def boot_label():
+    """The slot the bootloader would choose now (Partition.BOOT)."""
+    entries = otadata.read(otadata_partition())
+    index = otadata.active(entries)
+    slots = ota_slots()
+    if index < 0:
+        return slots[0][0]
+    return slots[entries[index].slot(len(slots))][0]
+
+
+def verify_slot(entry):
+    """Reads the image in a slot and checks it (header, chip, segments,
+    checksum, appended hash); returns its descriptor, or None."""
+    offset, size = entry[3], entry[4]
+    buf = bytearray(BLOCK_SIZE)
+    view = memoryview(buf)
+    flash_read(offset, buf)
+    try:
+        desc = image.check_header(buf, CHIP_ID)
+        verifier = image.Verifier(size)
+        position = 0
+        # read only as far as the image goes: after it comes old data or
+        # erased flash
+        while verifier.wanted():
+            length = min(BLOCK_SIZE, verifier.wanted(), size - position)
+            if length == 0:
+                raise image.ImageError('the image runs past the end of the '
+                                       'slot')
+            flash_read(offset + position, view[:length])
+            verifier.feed(view[:length])
+            position += length
+        return desc
+    except image.ImageError as exc:
+        log('{}: no valid app image: {}'.format(entry[0], exc))
+        return None
+
+
+# --- first start and boot --------------------------------------------------
+
+def make_image(version, chip_id=None, project='microdot-esp'):
+    """A small valid app image with `version` in its descriptor, standing
+    for the firmware flashed over USB before the first start."""
+    if chip_id is None:
+        chip_id = CHIP_ID
+    desc = struct.pack('<IIII32s32s16s16s32s32s', image.DESC_MAGIC, 0, 0, 0,
+                       version.encode(), project.encode(), b'00:00:00',
+                       b'host', b'host', b'\0' * 32)
+    desc += b'\0' * (image.DESC_SIZE - len(desc))
+    segments = [(0x3C000020, desc + b'\0' * 256),
+                (0x40380000, b'\x13\x00\x00\x00' * 512)]  # RISC-V nops
+    out = bytearray(struct.pack('<BBBBI', image.MAGIC, len(segments), 2, 0x20,
+                                0x40380000))
+    # wp_pin disabled, drive settings, chip id, revisions, hash_appended
+    out += struct.pack('<BBBBHBHH4sB', 0xEE, 0, 0, 0, chip_id, 0, 0, 0xFFFF,
+                       b'\0' * 4, 1)
+    checksum = image.CHECKSUM_SEED
+    for address, data in segments:
+        out += struct.pack('<II', address, len(data))
+        out += data
+        checksum ^= image.xor_bytes(data)
+    out += b'\0' * (15 - len(out) % 16)
+    out.append(checksum)
+    out += hashlib.sha256(out).digest()
+    return bytes(out)
+
+
+def first_start():
+    """A blank device: erased flash with an image in ota_0 (as `esptool
+    write_flash` leaves it; otadata stays erased), and a config file."""
+    if not exists(STATE_DIR):
+        os.mkdir(STATE_DIR)
+    if not exists(FLASH_PATH):
+        version = getenv('FIRMWARE_VERSION', '0.1.0-host')
+        with open(FLASH_PATH, 'wb') as f:
+            chunk = b'\xff' * 0x10000
+            for _ in range(FLASH_SIZE // len(chunk)):
+                f.write(chunk)
+        Partition(ota_slots()[0][0]).writeblocks(0, make_image(version))
+        log('new flash {} ({} MB), image {} written to {}'.format(
+            FLASH_PATH, FLASH_SIZE // 0x100000, version, ota_slots()[0][0]))
+    if not exists(CONFIG_PATH):
+        token = ''.join('%02x' % byte for byte in os.urandom(12))
+        with open(CONFIG_PATH, 'w') as f:
+            json.dump({'wifi_ssid': 'host-network', 'wifi_password': '',
+                       'hostname': 'microdot-esp', 'ota_token': token}, f)
+        log('new config {} (OTA token {})'.format(CONFIG_PATH, token))
+
+
+def boot():
+    """The bootloader: chooses and checks the image to run."""
+    global TABLE, running_label, sabotaged
+    TABLE = read_table(TABLE_PATH)
+    first_start()
+    if exists(HEALTH_FLAG):
+        os.remove(HEALTH_FLAG)
+        sabotaged = True
+        log('this boot\'s health check will fail ({} was there)'.format(
+            HEALTH_FLAG))
+    log('{} on {} MB of emulated flash, partitions from {}'.format(
+        CHIP, FLASH_SIZE // 0x100000, TABLE_PATH))
+    part = otadata_partition()
+    entries = otadata.read(part)
+    slots = ota_slots()
+    for index in (0, 1):
+        if entries[index].state == otadata.PENDING_VERIFY:
+            # the image booted last time and was never confirmed
+            label = slots[entries[index].slot(len(slots))][0]
+            log('otadata[{}]: the image in {} was not confirmed: marked '
+                'aborted, rolling back'.format(index, label))
+            write_entry(part, index, entries[index].seq, otadata.ABORTED)
+    entries = otadata.read(part)
+    index = otadata.active(entries)
+    chosen = 0 if index < 0 else entries[index].slot(len(slots))
+    # the chosen slot first, then the others, as the bootloader tries them
+    for slot in [chosen] + [s for s in range(len(slots)) if s != chosen]:
+        desc = verify_slot(slots[slot])
+        if desc is not None:
+            break
+    else:
+        log('no bootable app image in any OTA slot')
+        sys.exit(1)
+    if index >= 0 and slot == chosen and \
+            entries[index].state == otadata.NEW:
+        write_entry(part, index, entries[index].seq, otadata.PENDING_VERIFY)
+    running_label = slots[slot][0]
+    log('loaded app from partition {} at offset 0x{:x}'.format(
+        running_label, slots[slot][3]))
+
+
+# --- the rest of the board -------------------------------------------------
+
+async def connect_wifi(ssid, password, hostname):
+    """No radio here: the host's loopback stands for the Wi-Fi network."""
+    return HTTP_HOST
+
+
+def wifi_connected():
+    return True
+
+
+def wifi_rssi():
+    return -52  # a plausible signal, so the UI has something to show
+
+
+def free_heap():
+    try:
+        import gc
+        return gc.mem_free()
+    except AttributeError:  # CPython
+        return 0
+
+
+sabotaged = False  # this boot's health check is to fail
+
+
+def health_check_sabotaged():
+    """True if the file STATE_DIR/fail-next-health-check was there at boot
+    (boot() removes it): lets tests make a new image fail its health
+    check."""
+    return sabotaged
+
+
+def setting(name):
+    """An override from the environment (OTA_TOKEN)."""
+    return getenv(name)
+
+
+def reset():
+    """Ends the process at once, as a reset ends the firmware: the flash
+    file is written through, nothing else needs saving."""
+    log('reset')
+    if flash_file is not None:
+        flash_file.close()
+    if hasattr(os, '_exit'):  # CPython: not through asyncio's task cleanup
+        sys.stdout.flush()
+        os._exit(RESET_EXIT_CODE)
+    sys.exit(RESET_EXIT_CODE)
