@@ -14,8 +14,9 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/python tools/install_utemplate.py
 	touch $@
 
+# The device application on the emulated board (state in STATE_DIR, state/).
 run: $(BIN)/.installed
-	HTTP_PORT=$(HTTP_PORT) $(BIN)/python examples/demo.py
+	HTTP_PORT=$(HTTP_PORT) $(BIN)/python tools/device.py
 
 # The browser tests drive Debian's Chromium (CI runs as root).
 chromium:
