@@ -61,8 +61,9 @@ class CSRF:
             port = ':443' if prefix == 'https://' else ':80'
             if host.endswith(port):
                 host = host[:-len(port)]  # browsers leave it out of Origin
-            origin_host = origin.lower()[len(prefix):]
-            trusted = origin.lower().startswith(prefix) and (
+            address = origin.lower()
+            origin_host = address[len(prefix):]
+            trusted = address.startswith(prefix) and (
                 origin_host == host or self.allow_subdomains and
                 origin_host.endswith('.' + host))
         if not trusted and not (self.cors and self.cors.allows(origin)):

@@ -21,24 +21,23 @@ class SSE:
         self.request = request
         self.event_function = event_function
         self.task = None
-        self.pending = ''  # sent, not yet taken by the response body
+        # sent, not yet taken by the response body; None once the stream
+        # has ended
+        self.pending = ''
         self.ready = asyncio.Event()  # something is pending, or the end came
         self.taken = asyncio.Event()
-        self.ended = False
 
     async def send(self, data, event=None, event_id=None, retry=None,
                    comment=False):
         """Sends an event: `data` as str, bytes, or dict or list as JSON
         (anything else through str()); `retry` is the reconnection delay in
         seconds; with `comment` the data goes as a comment line alone."""
-        if self.ended:
+        if self.pending is None:
             raise OSError('the event stream has ended')
         if isinstance(data, bytes):
             data = data.decode()
         elif isinstance(data, (dict, list)):
             data = json.dumps(data)
-        else:
-            data = str(data)
         message = ''
         prefix = ': '
         if not comment:
@@ -55,7 +54,8 @@ class SSE:
                     message += name + ': ' + value + '\n'
         # CR, LF and CRLF all end a line for the client: each line of the
         # data goes in a field of its own, which the client joins with LF
-        for line in data.replace('\r\n', '\n').replace('\r', '\n').split('\n'):
+        lines = str(data).replace('\r\n', '\n').replace('\r', '\n')
+        for line in lines.split('\n'):
             message += prefix + line + '\n'
         self.pending += message + '\n'
         self.ready.set()
@@ -70,7 +70,7 @@ class SSE:
         except Exception as exc:
             print_exception(exc)
         finally:
-            self.ended = True
+            self.pending = None
             self.ready.set()
 
     async def read(self, size):
@@ -81,7 +81,7 @@ class SSE:
             # started by the first read, so a HEAD request never runs it
             self.task = asyncio.create_task(self.run())
         while not self.pending:
-            if self.ended:
+            if self.pending is None:
                 return ''
             self.ready.clear()
             try:
@@ -93,13 +93,18 @@ class SSE:
         self.taken.set()
         return data
 
-    def close(self):
+    async def close(self):
         """Called by the server when the response ends, also when the client
-        has gone: the event function is cancelled if it still runs."""
-        self.ended = True
+        has gone: the event function is cancelled if it still runs, and has
+        ended when this returns (a WSGI server closes the loop next)."""
+        self.pending = None
         self.taken.set()  # senders in other tasks wait no more
         if self.task:
             self.task.cancel()
+            try:
+                await self.task
+            except asyncio.CancelledError:
+                pass
 
 
 def sse_response(request, event_function, *args, **kwargs):
@@ -117,6 +122,7 @@ def with_sse(f):
     """Decorator for a route `async def f(request, sse, **url_args)` that
     sends events with `await sse.send(...)` until it returns."""
     def sse_handler(request, *args, **kwargs):
-        return sse_response(request, lambda request, sse: f(
-            request, sse, *args, **kwargs))
+        async def events(request, sse):
+            await f(request, sse, *args, **kwargs)
+        return sse_response(request, events)
     return sse_handler
