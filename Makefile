@@ -31,3 +31,22 @@ bench: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) build
+
+# Firmware for a board of boards/ (README: "Build and flash your board").
+# firmware needs ESP-IDF (exported) or Docker; it runs with the system
+# Python, as ESP-IDF's container has no .venv. flash and erase use esptool
+# and pyserial from .venv.
+BOARD ?= ESP32_GENERIC_C3
+PORT ?= /dev/ttyACM0
+BAUD ?= 460800
+
+.PHONY: firmware flash erase
+
+firmware:
+	$(PYTHON) firmware/build.py $(BOARD)
+
+flash: $(BIN)/.installed
+	$(BIN)/python firmware/flash.py flash --board $(BOARD) --port $(PORT) --baud $(BAUD)
+
+erase: $(BIN)/.installed
+	$(BIN)/python firmware/flash.py erase --board $(BOARD) --port $(PORT) --baud $(BAUD)

@@ -10,12 +10,19 @@
 import asyncio
 import os
 
-from microdot import Microdot, Request, send_file
+from microdot import Microdot, Request, Response, send_file
 from microdot.auth import TokenAuth, compare_digest
 from microdot.sse import with_sse
 
 import hw
 import ota
+
+try:
+    # The firmware freezes the web UI, gzipped, into this module (name ->
+    # (bytes, ETag), made by firmware/webassets_gen.py): served from flash.
+    import webassets
+except ImportError:  # the host emulation serves the files in hw.WEB_DIR
+    webassets = None
 
 try:
     from time import ticks_ms, ticks_diff
@@ -151,11 +158,29 @@ def exists(path):
         return False
 
 
-def asset(name):
-    """A file of the web UI: the gzipped copy if there is one. max-age=0
-    makes browsers revalidate, which the ETag answers with a 304."""
+def frozen_asset(request, name):
+    """A file of the web UI frozen into the firmware, answered from flash
+    with its ETag; 304 when the browser's copy is current."""
+    data, etag = webassets.FILES[name]
+    headers = {'ETag': etag, 'Cache-Control': 'max-age=0'}
+    match = request.headers.get('If-None-Match')
+    if match is not None and (match.strip() == '*' or etag in [
+            tag.strip().replace('W/', '') for tag in match.split(',')]):
+        return '', 304, headers
+    headers['Content-Type'] = Response.types_map.get(
+        name.rpartition('.')[2].lower(), 'application/octet-stream')
+    headers['Content-Encoding'] = 'gzip'
+    return data, 200, headers
+
+
+def asset(request, name):
+    """A file of the web UI: from the firmware if it is frozen in, else
+    the gzipped copy in WEB_DIR if there is one. max-age=0 makes browsers
+    revalidate, which the ETag answers with a 304."""
     if '..' in name or name.startswith('/') or '\\' in name:
         return error(404, 'no such file')
+    if webassets is not None and name in webassets.FILES:
+        return frozen_asset(request, name)
     path = hw.WEB_DIR + '/' + name
     if exists(path + '.gz'):
         return send_file(path, max_age=0, compressed=True,
@@ -165,9 +190,9 @@ def asset(name):
 
 @app.get('/')
 def index(request):
-    return asset('index.html')
+    return asset(request, 'index.html')
 
 
 @app.get('/static/<path:name>')
 def static(request, name):
-    return asset(name)
+    return asset(request, name)

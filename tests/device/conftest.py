@@ -5,14 +5,11 @@ import sys
 
 import pytest
 
-from device_harness import ROOT, HostDevice
+from device_harness import ROOT, TOKEN, HostDevice
 
 sys.path.insert(0, str(ROOT / 'tools'))
 sys.path.insert(0, str(ROOT / 'app'))
 import build_mpy  # noqa: E402
-
-TOKEN = 'test-token-0123'
-CSV = ROOT / 'boards' / 'ESP32_GENERIC_C3' / 'partitions.csv'
 
 
 def free_port():

@@ -17,6 +17,8 @@ import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+TOKEN = 'test-token-0123'  # the OTA token of every test device
+CSV = ROOT / 'boards' / 'ESP32_GENERIC_C3' / 'partitions.csv'
 EXPECT_TIMEOUT = 60  # seconds: a guard against a hang, not a measurement
 
 

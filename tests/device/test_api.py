@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import TOKEN
+from device_harness import TOKEN
 from device_harness import ROOT
 
 WEB = ROOT / 'app' / 'web'

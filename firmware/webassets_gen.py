@@ -1,0 +1,67 @@
+"""Turns the web UI (app/web/) into a Python module, webassets.py, that the
+firmware freezes: each file gzipped, as a bytes constant, with an ETag.
+Frozen bytes stay in flash, so app/api.py serves them without reading a
+filesystem or copying them into the heap.
+
+    FILES = {'index.html': (b'\\x1f\\x8b...', '"5d41402abc4b2a76"'), ...}
+
+The top-level manifest.py calls write() while the firmware build evaluates
+it, so the module always matches app/web/. Only the standard library is
+used: the manifest runs under ESP-IDF's Python."""
+import gzip
+import hashlib
+import os
+
+MODULE = 'webassets.py'
+LINE_BYTES = 48  # bytes per source line, to keep the generated file readable
+
+
+def compress(data):
+    # mtime=0: the same input gives the same bytes, so the ETag only changes
+    # when a file does
+    return gzip.compress(data, 9, mtime=0)
+
+
+def etag(data):
+    return '"%s"' % hashlib.sha256(data).hexdigest()[:16]
+
+
+def source(web_dir):
+    """The module's text for the files in `web_dir` (not recursive)."""
+    lines = ['# Generated from app/web/ by firmware/webassets_gen.py; do not edit.',
+             '# name -> (gzipped bytes, ETag), served from flash by app/api.py.',
+             'FILES = {']
+    for name in sorted(os.listdir(web_dir)):
+        path = os.path.join(web_dir, name)
+        if not os.path.isfile(path) or name.startswith('.'):
+            continue
+        with open(path, 'rb') as f:
+            packed = compress(f.read())
+        lines.append('    %r: (' % name)
+        for start in range(0, len(packed), LINE_BYTES):
+            lines.append('        %r' % packed[start:start + LINE_BYTES])
+        lines[-1] += ','  # the pieces above are one bytes constant
+        lines.append('        %r),' % etag(packed))
+    lines.append('}')
+    return '\n'.join(lines) + '\n'
+
+
+def write(web_dir, out_dir):
+    """Writes out_dir/webassets.py if its text changed (an unchanged file
+    keeps its time, so the build does not freeze it again); returns its
+    path."""
+    text = source(web_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, MODULE)
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return path
+    except OSError:
+        pass
+    # written aside and renamed: two builds running at once never see half
+    temporary = '%s.%d.tmp' % (path, os.getpid())
+    with open(temporary, 'w') as f:
+        f.write(text)
+    os.replace(temporary, path)
+    return path
