@@ -15,25 +15,23 @@ def compare_digest(a, b):
         a = a.encode()
     if isinstance(b, str):
         b = b.encode()
-    same_length = len(a) == len(b)
-    if not same_length:
+    difference = len(a) != len(b)  # a first difference, if the lengths are
+    if difference:
         b = a  # still loop over `a`, so the time does not tell the length
-    difference = 0
     for x, y in zip(a, b):
         difference |= x ^ y
-    return same_length and difference == 0
+    return not difference
 
 
 class BaseAuth:
-    """What both schemes share. A subclass defines credentials(request):
-    the verify callback's arguments from the headers, or None if they are
-    missing or malformed; and challenge(): the WWW-Authenticate value of a
-    401, or None."""
+    """What both schemes share. A subclass sets `scheme`, `error_status`
+    and `challenge`: the credentials come from `header`, after "<scheme> "
+    when there is a scheme; a refused request gets `error_status`, and
+    `challenge` as WWW-Authenticate if that is 401."""
 
-    def __init__(self, error_status=401):
-        self.error_status = error_status
-        self.auth_callback = None
-        self.error_callback = None
+    header = 'Authorization'
+    auth_callback = None
+    error_callback = None
 
     def authenticate(self, f):
         """Registers the verify callback: it gets the request and the
@@ -47,49 +45,40 @@ class BaseAuth:
         self.error_callback = f
         return f
 
-    async def current_user(self, request):
-        if self.auth_callback is None:
-            raise ValueError('no callback registered with authenticate()')
-        args = self.credentials(request)
-        if args is None:
-            return None
-        return await call(self.auth_callback, request, *args)
+    def credentials(self, token):
+        """The verify callback's arguments after the request, or None if
+        `token` is malformed."""
+        return (token,)
 
-    async def refuse(self, request):
-        if self.error_callback:
-            return await call(self.error_callback, request)
-        exc = HTTPException(self.error_status)
-        challenge = self.challenge()
-        if challenge and self.error_status == 401:
-            exc.headers = {'WWW-Authenticate': challenge}
-        raise exc
-
-    def protect(self, f, required):
+    def __call__(self, f, required=True):
+        """Decorates a route that needs valid credentials."""
         async def wrapper(request, *args, **kwargs):
-            user = await self.current_user(request)
+            # header values come without the whitespace around them
+            token = request.headers.get(self.header, '')
+            if self.scheme:
+                scheme, _, token = token.partition(' ')
+                if scheme.lower() != self.scheme.lower():
+                    token = ''
+            token = token.strip()
+            credentials = token and self.credentials(token)
+            user = None
+            if credentials:
+                user = await call(self.auth_callback, request, *credentials)
             if user is None and required:
-                return await self.refuse(request)
+                if self.error_callback:
+                    return await call(self.error_callback, request)
+                exc = HTTPException(self.error_status)
+                if self.challenge and self.error_status == 401:
+                    exc.headers = {'WWW-Authenticate': self.challenge}
+                raise exc
             request.g.current_user = user
             return await call(f, request, *args, **kwargs)
         return wrapper
 
-    def __call__(self, f):
-        """Decorates a route that needs valid credentials."""
-        return self.protect(f, True)
-
     def optional(self, f):
         """Decorates a route that also runs without valid credentials, with
         `request.g.current_user` None."""
-        return self.protect(f, False)
-
-
-def split_scheme(value, scheme):
-    """The part after "<scheme> " in an Authorization value (the scheme is
-    case-insensitive), or None."""
-    name, _, rest = value.strip().partition(' ')
-    if name.lower() != scheme.lower():
-        return None
-    return rest.strip() or None
+        return self(f, False)
 
 
 class BasicAuth(BaseAuth):
@@ -98,29 +87,20 @@ class BasicAuth(BaseAuth):
 
     def __init__(self, realm='Please login', charset='UTF-8', scheme='Basic',
                  error_status=401):
-        super().__init__(error_status)
-        self.realm = realm
-        self.charset = charset
         self.scheme = scheme
+        self.error_status = error_status
+        realm = realm.replace('\\', '\\\\').replace('"', '\\"')
+        self.challenge = '%s realm="%s", charset="%s"' % (scheme, realm,
+                                                          charset)
 
-    def challenge(self):
-        return '{} realm="{}", charset="{}"'.format(
-            self.scheme, self.realm.replace('\\', '\\\\').replace('"', '\\"'),
-            self.charset)
-
-    def credentials(self, request):
-        encoded = split_scheme(request.headers.get('Authorization', ''),
-                               self.scheme)
-        if encoded is None:
-            return None
+    def credentials(self, token):
         try:
-            decoded = binascii.a2b_base64(encoded).decode()
+            decoded = binascii.a2b_base64(token).decode()
         except ValueError:  # bad base64 or UTF-8 (UnicodeError is one too)
             return None
         username, colon, password = decoded.partition(':')
-        if not colon:
-            return None
-        return username, password
+        if colon:  # else None: no username and password
+            return username, password
 
 
 class TokenAuth(BaseAuth):
@@ -130,19 +110,9 @@ class TokenAuth(BaseAuth):
 
     def __init__(self, header='Authorization', scheme='Bearer',
                  error_status=401):
-        super().__init__(error_status)
+        if header.lower() != 'authorization':
+            scheme = None  # the whole value is the token, and no challenge
         self.header = header
         self.scheme = scheme
-
-    def challenge(self):
-        return self.scheme if self.header.lower() == 'authorization' else None
-
-    def credentials(self, request):
-        value = request.headers.get(self.header)
-        if value is None:
-            return None
-        if self.header.lower() == 'authorization':
-            token = split_scheme(value, self.scheme)
-        else:
-            token = value.strip()
-        return (token,) if token else None
+        self.error_status = error_status
+        self.challenge = scheme

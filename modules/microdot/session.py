@@ -11,7 +11,8 @@ from microdot.response import call
 
 # JWT times count from 1970; ports whose clock counts from 2000 add this
 EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
-HEADER = '{"alg":"HS256","typ":"JWT"}'
+# {"alg":"HS256","typ":"JWT"}, base64url-encoded: the header of every token
+HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'
 
 
 def now():
@@ -24,11 +25,11 @@ def hmac_sha256(key, message):
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     key = key + bytes(64 - len(key))
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
-    inner.update(message)
-    outer = hashlib.sha256(bytes(byte ^ 0x5c for byte in key))
-    outer.update(inner.digest())
-    return outer.digest()
+    # the inner hash over the message, then the outer one over that
+    for pad in (0x36, 0x5c):
+        message = hashlib.sha256(bytes(byte ^ pad for byte in key) +
+                                 message).digest()
+    return message
 
 
 def b64url_encode(data):
@@ -50,10 +51,11 @@ class SessionDict(dict):
         self.request = request
 
     def save(self):
-        Session.of(self.request).update(self.request, self)
+        self.request.app._session.update(self.request, self)
 
     def delete(self):
-        Session.of(self.request).delete(self.request)
+        self.clear()
+        self.save()  # an empty session is sent as a deleted cookie
 
 
 class Session:
@@ -62,68 +64,57 @@ class Session:
     HttpOnly)."""
 
     cookie_name = 'session'
+    secret_key = None
 
     def __init__(self, app=None, secret_key=None, cookie_options=None):
-        self.secret_key = None
         self.cookie_options = {'path': '/', 'http_only': True}
         self.initialize(app, secret_key, cookie_options)
 
     def initialize(self, app, secret_key=None, cookie_options=None):
         """Sets the session up on `app`, for a Session made without one."""
-        if secret_key is not None:
+        if secret_key:
             self.secret_key = secret_key
         if cookie_options:
             self.cookie_options.update(cookie_options)
-        if app is not None:
-            app._session = self
+        if app:
+            app._session = self  # where with_session() and Login find it
 
-    @staticmethod
-    def of(request):
-        """The Session set up on the request's app (or sub-application)."""
-        for app in (request.app, request.subapp):
-            session = getattr(app, '_session', None)
-            if session is not None:
-                return session
-        raise ValueError('no Session was set up for this app')
-
-    def key(self, secret_key=None):
+    def sign(self, text, secret_key=None):
+        """The HS256 signature of `text`, base64url-encoded, with
+        `secret_key` or else the session's. Login derives the remember
+        cookie's key with it."""
         key = secret_key or self.secret_key
-        if not key:
-            raise ValueError('the session has no secret key')
-        return key.encode() if isinstance(key, str) else key
+        if not key:  # an empty key would let anyone sign sessions
+            raise ValueError('no secret key')
+        if isinstance(key, str):
+            key = key.encode()
+        return b64url_encode(hmac_sha256(key, text.encode()))
 
     def encode(self, payload, secret_key=None):
         """`payload` (a dict) as a signed JWT."""
-        signed = b64url_encode(HEADER.encode()) + '.' + b64url_encode(
+        signed = HEADER + '.' + b64url_encode(
             json.dumps(payload, separators=(',', ':')).encode())
-        return signed + '.' + b64url_encode(
-            hmac_sha256(self.key(secret_key), signed.encode()))
+        return signed + '.' + self.sign(signed, secret_key)
 
     def decode(self, token, secret_key=None):
         """The payload of a JWT made by encode(), or {} if the token is
         malformed, not signed with the key, not HS256, or expired."""
-        key = self.key(secret_key)
-        parts = token.split('.')
-        if len(parts) != 3:
+        signed, _, signature = token.rpartition('.')
+        if not compare_digest(self.sign(signed, secret_key), signature):
             return {}
-        signed = parts[0] + '.' + parts[1]
-        expected = b64url_encode(hmac_sha256(key, signed.encode()))
-        if not compare_digest(expected, parts[2]):
-            return {}
-        # only we can have signed it, but still refuse what we do not make
+        header, _, payload = signed.partition('.')
+        # only we can have signed it, but still refuse what we do not make;
+        # bad base64 or JSON, a header or payload that is not a JSON object
+        # and an "exp" that is not a number all raise
         try:
-            header = json.loads(b64url_decode(parts[0]))
-            payload = json.loads(b64url_decode(parts[1]))
-        except ValueError:
-            return {}
-        if not isinstance(header, dict) or header.get('alg') != 'HS256' or \
-                not isinstance(payload, dict):
-            return {}
-        if 'exp' in payload:
-            expires = payload['exp']
-            if not isinstance(expires, (int, float)) or expires <= now():
-                return {}
-        return payload
+            header = json.loads(b64url_decode(header))
+            payload = json.loads(b64url_decode(payload))
+            if header['alg'] == 'HS256' and isinstance(payload, dict) and \
+                    ('exp' not in payload or payload['exp'] > now()):
+                return payload
+        except Exception:
+            pass
+        return {}
 
     def get(self, request):
         """The request's session, a SessionDict; empty when the cookie is
@@ -136,32 +127,26 @@ class Session:
         return session
 
     def update(self, request, session):
-        """Sends `session` in the cookie of this request's response."""
+        """Sends `session` in the cookie of this request's response; an
+        empty session deletes the cookie."""
         if not isinstance(session, SessionDict):
             session = SessionDict(request, session)
         request.g._session = session
-        self.write_later(request, True)
+        # one hook per request, writing the last state the handler left
+        if not getattr(request.g, '_session_saved', False):
+            request.g._session_saved = True
+            request.after_request(self.write_cookie)
 
     def delete(self, request, response=None):
-        """Removes the session cookie, from `response` if given, else from
-        this request's response."""
-        request.g._session = SessionDict(request, {})
-        if response is None:
-            self.write_later(request, False)
-            return None
-        response.delete_cookie(self.cookie_name, **self.cookie_options)
+        """Removes the session cookie from this request's response, which
+        is `response` if the handler returns it."""
+        self.update(request, {})
         return response
 
-    def write_later(self, request, keep):
-        # one hook per request, writing the last state the handler left
-        if getattr(request.g, '_session_keep', None) is None:
-            request.after_request(self.write_cookie)
-        request.g._session_keep = keep
-
     def write_cookie(self, request, response):
-        if request.g._session_keep:
-            response.set_cookie(self.cookie_name,
-                                self.encode(request.g._session),
+        session = request.g._session
+        if session:
+            response.set_cookie(self.cookie_name, self.encode(session),
                                 **self.cookie_options)
         else:
             response.delete_cookie(self.cookie_name, **self.cookie_options)
@@ -172,6 +157,6 @@ def with_session(f):
     """Decorates a route whose handler takes the session as its second
     argument: `handler(request, session, **url_args)`."""
     async def wrapper(request, *args, **kwargs):
-        session = Session.of(request).get(request)
+        session = request.app._session.get(request)
         return await call(f, request, session, *args, **kwargs)
     return wrapper

@@ -141,6 +141,11 @@ async def test_login_goes_to_next():
         (302, '/items/3?a=1&b=%C3%A9')
     res = await client.get(res.headers['Location'])
     assert res.text == 'susan has item 3'
+    # "+", "#" and raw non-ASCII survive the trip through `next` too
+    for url in ('/items/4?q=a+b&c=%2B#top', '/items/5?name=\u00e9'):
+        res = await TestClient(login_app()).get(url)
+        res = await log_in(client, url=res.headers['Location'])
+        assert res.headers['Location'] == url, url
 
 
 async def test_next_must_be_a_local_path():
@@ -208,7 +213,9 @@ async def test_logout_forgets_remember_cookie():
     assert any(c.startswith('_remember=;') and 'Max-Age=0' in c
                for c in set_cookies(res))
     assert '_remember' not in client.cookies
-    del client.cookies['session']
+    # logging out emptied the session, so its cookie went too: as if the
+    # browser had been closed, only a remember cookie could log back in
+    assert 'session' not in client.cookies
     res = await client.get('/secret')
     assert res.status_code == 302
 
@@ -220,11 +227,12 @@ async def test_bad_remember_cookies_are_ignored():
     good = client.cookies['_remember']
     session_cookie = client.cookies['session']
     sessions = Session(secret_key=SECRET)
-    remember_key = app.login.remember_key(sessions)
-    expired = sessions.encode({'user_id': 1, 'exp': time.time() - 10},
+    # the remember cookie's own key, derived from the secret key and its name
+    remember_key = sessions.sign(app.login.remember_cookie)
+    expired = sessions.encode({'_user_id': 1, 'exp': time.time() - 10},
                               remember_key)
     header, payload, signature = good.split('.')
-    forged = sessions.encode({'user_id': 2, 'exp': 4102444800})
+    forged = sessions.encode({'_user_id': 2, 'exp': 4102444800})
     for value in (expired, forged, header + '.' + payload + '.',
                   header + '.' + payload + '.' + signature[1:] + signature[0],
                   session_cookie, 'junk', ''):
