@@ -21,8 +21,10 @@ import microdot as pypi_microdot_probe  # noqa: F401 (pinned in requirements)
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))
 sys.path.insert(0, str(ROOT / 'bench'))
+sys.path.insert(0, str(ROOT / 'firmware'))
 import build_mpy  # noqa: E402
 import servers  # noqa: E402
+import sizes as firmware_sizes  # noqa: E402
 
 BIN = pathlib.Path(sys.executable).parent
 MICROPYTHON = str(BIN / 'micropython')
@@ -166,7 +168,7 @@ def main():
                       'close' if close else 'keep-alive', flush=True)
                 rows[kind][(runtime, close)] = throughput(
                     runtime, kind, path, close, args.seconds)
-    write_results(rows, args.seconds, module_sizes(paths))
+    write_results(rows, args.seconds, module_sizes(paths), frozen_table())
 
 
 # Modules an app loads only when it uses them, each against the Microdot
@@ -203,7 +205,24 @@ def module_table(sizes):
     return '\n'.join(lines)
 
 
-def write_results(rows, seconds, sizes):
+def frozen_table():
+    """What each board freezes (framework, app, web UI) against its budget
+    (firmware/sizes.py, held by tests/firmware/test_sizes.py)."""
+    lines = ['| Frozen set (`.mpy` bytes) | framework | app | web UI | total | '
+             'budget |', '|---|---|---|---|---|---|']
+    for board in sorted(firmware_sizes.BUDGET):
+        parts = {'framework': 0, 'app': 0, 'web UI': 0}
+        for name, size in firmware_sizes.measure(board).items():
+            kind = 'framework' if name.startswith('microdot/') else \
+                'web UI' if name.startswith('webassets') else 'app'
+            parts[kind] += size
+        lines.append('| {} | {:,} | {:,} | {:,} | {:,} | {:,} |'.format(
+            board, parts['framework'], parts['app'], parts['web UI'],
+            sum(parts.values()), firmware_sizes.BUDGET[board]))
+    return '\n'.join(lines)
+
+
+def write_results(rows, seconds, sizes, frozen):
     ours, md, raw = rows['ours'], rows['microdot'], rows['raw']
 
     def ratio(kind, runtime, close):
@@ -235,7 +254,8 @@ def write_results(rows, seconds, sizes):
                     'MicroPython' if runtime == 'micropython' else 'CPython',
                     ours[key], ratio('ours', *key), md[key],
                     ratio('microdot', *key), raw[key], targets[key]))
-    table = '\n'.join(lines) + '\n\n' + module_table(sizes)
+    table = '\n'.join(lines) + '\n\n' + module_table(sizes) + '\n\n' + \
+        frozen
     note = ('Measured by `make bench` on {} ({} cores), wrk -t1 -c10 for {} s '
             'per cell, {}.'.format(time.strftime('%Y-%m-%d'), os.cpu_count(),
                                    seconds, sys.version.split()[0]))
