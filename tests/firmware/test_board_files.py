@@ -3,9 +3,11 @@ the app expects of the firmware, and boards/firmware.cmake does what the
 esp32 port needs when CMake runs it (in a stand-in for ports/esp32 made
 here: MicroPython and ESP-IDF are not on this machine)."""
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -13,7 +15,9 @@ from firmware_paths import BOARDS, ROOT
 
 CHIP = {'ESP32_GENERIC_C3': ('esp32c3', 'ESP32C3'),
         'ESP32_GENERIC_S3': ('esp32s3', 'ESP32S3')}
-CMAKE = shutil.which('cmake')
+# the pinned cmake of .venv (requirements.txt), else the system's
+CMAKE = shutil.which('cmake', path=os.path.dirname(sys.executable)) or \
+    shutil.which('cmake')
 
 
 def board_file(board, name):
@@ -94,7 +98,7 @@ file(WRITE ${CMAKE_BINARY_DIR}/result.json "{
 
 
 def configure(port, build, board):
-    assert CMAKE, 'cmake is missing (Debian: apt-get install cmake)'
+    assert CMAKE, 'cmake is missing (run make test: requirements.txt pins it)'
     return subprocess.run(
         [CMAKE, '-S', str(port), '-B', str(build),
          '-DMICROPY_BOARD=' + board,
