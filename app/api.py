@@ -12,6 +12,7 @@ import os
 
 from microdot import Microdot, Request, Response, send_file
 from microdot.auth import TokenAuth, compare_digest
+from microdot.server import ticks_ms, ticks_diff  # also on CPython
 from microdot.sse import with_sse
 
 import hw
@@ -23,17 +24,6 @@ try:
     import webassets
 except ImportError:  # the host emulation serves the files in hw.WEB_DIR
     webassets = None
-
-try:
-    from time import ticks_ms, ticks_diff
-except ImportError:  # CPython
-    from time import monotonic
-
-    def ticks_ms():
-        return int(monotonic() * 1000)
-
-    def ticks_diff(a, b):
-        return a - b
 
 STATUS_INTERVAL = 2  # seconds between two status events
 REBOOT_DELAY = 1  # seconds, so that the response gets out first
