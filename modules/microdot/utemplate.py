@@ -1,11 +1,6 @@
 """Templates rendered with utemplate (CPython and MicroPython). utemplate
 turns each template into a Python generator function that yields the page in
 pieces, so a page can also be streamed without building it in memory."""
-try:
-    from importlib import invalidate_caches
-except ImportError:  # MicroPython keeps no cache of directory listings
-    def invalidate_caches():
-        pass
 
 
 class Template:
@@ -14,35 +9,38 @@ class Template:
 
     loader = None
 
-    @classmethod
-    def initialize(cls, template_dir='templates', loader_class=None):
+    @staticmethod
+    def initialize(template_dir='templates', loader_class=None):
         """Sets the templates directory and the utemplate loader class. The
         directory is relative to the current directory, which must be on
         sys.path: the compiled templates are imported from there. The default
         loader, `utemplate.recompile.Loader`, compiles a template whose
         compiled file is missing or older (once a run: a template stays
         imported); `utemplate.compiled.Loader` only imports templates
-        compiled beforehand, and keeps the compiler out of memory."""
-        if loader_class is None:
+        compiled beforehand, and keeps the compiler out of memory. Returns
+        the loader."""
+        if not loader_class:
             from utemplate.recompile import Loader as loader_class
         Template.loader = loader_class(None, template_dir)
+        return Template.loader
 
-    def __init__(self, template_name):
-        if Template.loader is None:
-            Template.initialize()
-        self.name = template_name
+    def __init__(self, name):
+        loader = Template.loader or Template.initialize()
+        self.name = name
+        # generate(*args, **kwargs) is the compiled template itself: a
+        # generator function that yields the page in str pieces; a handler
+        # may return them as the response body, which is then streamed
         try:
-            self.template = Template.loader.load(template_name)
-        except ImportError:
+            self.generate = loader.load(name)
+        except ImportError as error:
             # CPython may not see a template compiled a moment ago in its
             # cached listing of the directory
-            invalidate_caches()
-            self.template = Template.loader.load(template_name)
-
-    def generate(self, *args, **kwargs):
-        """The rendered page as an iterator of str pieces; a handler may
-        return it as the response body, which is then streamed."""
-        return self.template(*args, **kwargs)
+            try:
+                import importlib
+            except ImportError:
+                raise error  # MicroPython: no importlib, and no such cache
+            importlib.invalidate_caches()
+            self.generate = loader.load(name)
 
     def render(self, *args, **kwargs):
         """The rendered page as one str."""
@@ -67,7 +65,7 @@ class AsyncPieces:
         return self
 
     async def __anext__(self):
-        try:
-            return next(self.pieces)
-        except StopIteration:
-            raise StopAsyncIteration
+        # the next piece, if there is one
+        for piece in self.pieces:
+            return piece
+        raise StopAsyncIteration

@@ -7,6 +7,7 @@ import sys
 from microdot import Microdot
 from microdot.test_client import TestClient
 from microdot.utemplate import Template
+from support import MICROPYTHON
 
 PAGE = '''{% args title, items=() %}
 <h1>{{title}}</h1>
@@ -186,6 +187,25 @@ def test_compiled_loader():
         try:
             Template('other.html')
             raise AssertionError('compiled.Loader compiled a template')
-        except ImportError:
-            pass
+        except ImportError as exc:
+            assert 'other_html' in str(exc)  # the error names the template
         assert 'other_html.py' not in os.listdir(folder)
+
+
+def test_template_compiled_after_a_failed_import():
+    with Templates({}) as folder:
+        from utemplate import compiled
+        Template.initialize(folder, loader_class=compiled.Loader)
+        before = os.stat(folder)
+        try:
+            Template('late.html')
+            raise AssertionError('a template that is not there was loaded')
+        except ImportError as exc:
+            assert 'late_html' in str(exc)
+        with open(folder + '/late_html.py', 'w') as f:
+            f.write('def render():\n    yield "late"\n')
+        if not MICROPYTHON:
+            # as on a file system whose clock is coarse: CPython's cached
+            # listing of the folder looks up to date
+            os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert Template('late.html').render() == 'late'
