@@ -1,118 +1,26 @@
 """The ASGI application (CPython only): driven directly with hand-written
 receive() and send(), then served by Uvicorn on a loopback port."""
 import asyncio
-import http.client
-import json
-import socket
 import threading
 from urllib.parse import unquote
 
 import uvicorn
 
-from microdot import Request, Response
+import adapter_app
+from adapter_app import (Limits, Reply, ask, check_served,
+                         leave_endless_stream)
 from microdot.asgi import Microdot
 from support import free_port
 
 
 def make_app(**kwargs):
-    app = Microdot(**kwargs)
-    app.closed = threading.Event()  # a streamed body was closed
-
-    @app.route('/echo', methods=['GET', 'POST', 'PUT'])
-    async def echo(request):
-        return {
-            'method': request.method, 'url': request.url,
-            'path': request.path, 'args': request.args,
-            'body': request.body.decode(), 'version': request.http_version,
-            'scheme': request.scheme, 'client': request.client_addr,
-            'type': request.content_type, 'cookies': request.cookies,
-            'custom': request.headers.get('X-Custom'),
-            'asgi': request.asgi_scope['type'],
-        }
-
-    @app.post('/upload')
-    async def upload(request):
-        size = 0
-        lines = 0
-        while True:
-            line = await request.stream.readline()
-            if not line:
-                break
-            size += len(line)
-            lines += 1
-        return {'kept': len(request.body), 'size': size, 'lines': lines}
-
-    @app.get('/pieces')
-    async def pieces(request):
-        return (str(i) * 3 for i in range(int(request.args.get('n', 3))))
-
-    @app.get('/forever')
-    async def forever(request):
-        return Forever(app.closed)
-
-    @app.get('/short')
-    async def short(request):
-        return (piece for piece in ['abc', 'def', 'ghi']), \
-            {'Content-Length': '5'}
-
-    @app.get('/headers')
-    async def headers(request):
-        res = Response('<p>hi</p>', 201, {'Content-Type': 'text/html',
-                                          'X-Multi': ['a', 'b']})
-        res.set_cookie('session', 'xyz')
-        return res
-
-    @app.get('/nothing')
-    async def nothing(request):
-        return 204
-
-    @app.get('/fail')
-    async def fail(request):
-        raise RuntimeError('handler failed')
-
-    @app.errorhandler(ZeroDivisionError)
-    async def divided(request, exc):
-        return 'nice try', 400
-
-    @app.get('/divide')
-    async def divide(request):
-        return str(1 / 0)
-
-    return app
+    """The shared test app; its /echo also gives the ASGI scope's type."""
+    return adapter_app.make_app(
+        Microdot, lambda request: {'asgi': request.asgi_scope['type']},
+        **kwargs)
 
 
-class Limits:
-    """`with Limits():` small request size limits meanwhile: bodies over
-    100 bytes are left in request.stream, over 1000 bytes are refused."""
-
-    def __enter__(self):
-        self.old = Request.max_body_length, Request.max_content_length
-        Request.max_body_length, Request.max_content_length = 100, 1000
-
-    def __exit__(self, *exc):
-        Request.max_body_length, Request.max_content_length = self.old
-
-
-class Forever:
-    """An endless async body that tells when it is closed."""
-
-    def __init__(self, closed):
-        self.closed = closed
-        self.count = 0
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        await asyncio.sleep(0)
-        self.count += 1
-        return 'piece {}\n'.format(self.count)
-
-    async def aclose(self):
-        self.closed.set()
-
-
-class Exchange:
+class Exchange(Reply):
     """One request sent to the ASGI callable, and what it sent back."""
 
     def __init__(self, app, method, path, headers=(), body=(b'',),
@@ -163,14 +71,6 @@ class Exchange:
     @property
     def body(self):
         return b''.join(self.pieces)
-
-    @property
-    def json(self):
-        return json.loads(self.body)
-
-    def header(self, name):
-        assert len(self.headers[name]) == 1
-        return self.headers[name][0]
 
 
 async def call(app, method, path, *args, **kwargs):
@@ -228,9 +128,9 @@ async def test_bodies():
         # over max_body_length: the handler reads it from request.stream
         lines = [b'line %03d\n' % i for i in range(90)]
         parts = [b''.join(lines[i:i + 7]) for i in range(0, 90, 7)]
-        res = await call(app, 'POST', '/upload', body=parts)
+        res = await call(app, 'POST', '/lines', body=parts)
         assert res.json == {'kept': 0, 'size': 810, 'lines': 90}
-        res = await call(app, 'POST', '/upload', body=[b'one\ntwo\n'])
+        res = await call(app, 'POST', '/lines', body=[b'one\ntwo\n'])
         assert res.json == {'kept': 8, 'size': 8, 'lines': 2}
 
 
@@ -244,7 +144,7 @@ async def test_body_limits():
         assert exchange.received == 0  # refused before reading the body
 
         # a body of unknown length is refused when it grows past the limit
-        exchange = Exchange(app, 'POST', '/upload', body=[b'x\n' * 100] * 10)
+        exchange = Exchange(app, 'POST', '/lines', body=[b'x\n' * 100] * 10)
         res = await exchange.run()
         assert res.status == 413
         assert exchange.received == 6
@@ -420,73 +320,24 @@ class Uvicorn:
         assert not self.thread.is_alive()
 
 
-def ask(port, method, path, body=None, headers=None, chunked=False):
-    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
-    try:
-        conn.request(method, path, body, headers or {},
-                     encode_chunked=chunked)
-        res = conn.getresponse()
-        return res, res.read()
-    finally:
-        conn.close()
-
-
 def test_under_uvicorn():
     events = []
     app = make_app(lifespan_startup=lambda scope: events.append('start'),
                    lifespan_shutdown=lambda scope: events.append('stop'))
     with Uvicorn(app) as port:
         assert events == ['start']
-        res, body = ask(port, 'GET', '/echo?x=%C3%A9', headers={
-            'X-Custom': 'hi', 'Cookie': 'a=b'})
-        assert res.status == 200
-        data = json.loads(body)
-        assert data['args'] == {'x': 'é'}
-        assert data['custom'] == 'hi'
-        assert data['cookies'] == {'a': 'b'}
-        assert data['client'][0] == '127.0.0.1'
+        with Limits():
+            data = check_served(port, chunked_uploads=True)
         assert data['scheme'] == 'http'
         assert data['version'] == '1.1'
-
-        res, body = ask(port, 'PUT', '/echo', b'sent body',
-                        {'Content-Type': 'text/plain'})
-        assert json.loads(body)['body'] == 'sent body'
-
-        with Limits():
-            # a chunked upload over max_body_length, read as a stream
-            lines = [b'line %03d\n' % i for i in range(90)]
-            res, body = ask(port, 'POST', '/upload', iter(lines), chunked=True)
-            assert json.loads(body) == {'kept': 0, 'size': 810, 'lines': 90}
-
-            res, body = ask(port, 'POST', '/upload', b'x' * 2000)
-            assert res.status == 413
-            res, body = ask(port, 'POST', '/upload', iter([b'x\n'] * 600),
-                            chunked=True)
-            assert res.status == 413
-
+        # a body of unknown length goes chunked
         res, body = ask(port, 'GET', '/pieces?n=5')
         assert res.getheader('Transfer-Encoding') == 'chunked'
-        assert body == b'000111222333444'
-
-        res, body = ask(port, 'HEAD', '/headers')
-        assert res.status == 201
-        assert res.getheader('Content-Length') == '9'
-        assert body == b''
-
-        res, body = ask(port, 'GET', '/fail')
-        assert res.status == 500
-        assert body == b'Internal Server Error'
     assert events == ['start', 'stop']
 
 
 def test_endless_stream_under_uvicorn():
     app = make_app()
     with Uvicorn(app) as port:
-        client = socket.create_connection(('127.0.0.1', port), timeout=10)
-        client.sendall(b'GET /forever HTTP/1.1\r\nHost: x\r\n\r\n')
-        received = b''
-        while received.count(b'piece') < 3:
-            received += client.recv(4096)
+        received = leave_endless_stream(app, port)
         assert received.startswith(b'HTTP/1.1 200 ')
-        client.close()
-        assert app.closed.wait(10), 'the stream was not closed'

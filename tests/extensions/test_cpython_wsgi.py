@@ -1,10 +1,7 @@
 """The WSGI application (CPython only): called directly through
 wsgiref.validate's checks, then served by wsgiref's server and by Gunicorn
 on loopback ports."""
-import asyncio
-import http.client
 import io
-import json
 import os
 import pathlib
 import socket
@@ -16,7 +13,8 @@ from wsgiref.simple_server import make_server, WSGIRequestHandler
 from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
-from microdot import Request, Response
+import adapter_app
+from adapter_app import Limits, Reply, check_served, leave_endless_stream
 from microdot.wsgi import Microdot
 from support import free_port
 
@@ -26,112 +24,13 @@ FRAMEWORK_TESTS = TESTS / 'framework'
 
 
 def make_app():
-    app = Microdot()
-    app.closed = threading.Event()  # a streamed body was closed
-
-    @app.route('/echo', methods=['GET', 'POST', 'PUT'])
-    async def echo(request):
-        return {
-            'method': request.method, 'url': request.url,
-            'path': request.path, 'args': request.args,
-            'body': request.body.decode(), 'version': request.http_version,
-            'scheme': request.scheme, 'client': request.client_addr,
-            'type': request.content_type, 'cookies': request.cookies,
-            'custom': request.headers.get('X-Custom'),
-            'environ': 'wsgi.input' in request.environ,
-        }
-
-    @app.post('/lines')
-    async def lines(request):
-        size = 0
-        count = 0
-        while True:
-            line = await request.stream.readline()
-            if not line:
-                break
-            size += len(line)
-            count += 1
-        return {'kept': len(request.body), 'size': size, 'lines': count}
-
-    @app.get('/pieces')
-    async def pieces(request):
-        return (str(i) * 3 for i in range(int(request.args.get('n', 3))))
-
-    @app.get('/async-pieces')
-    async def async_pieces(request):
-        return Forever(app.closed, int(request.args['n']))
-
-    @app.get('/forever')
-    async def forever(request):
-        return Forever(app.closed)
-
-    @app.get('/file')
-    async def file(request):
-        return Response(io.BytesIO(b'0123456789' * 300),
-                        headers={'Content-Type': 'application/octet-stream'})
-
-    @app.get('/short')
-    async def short(request):
-        return (piece for piece in ['abc', 'def', 'ghi']), \
-            {'Content-Length': '5'}
-
-    @app.get('/headers')
-    async def headers(request):
-        res = Response('<p>hi</p>', 201, {'Content-Type': 'text/html',
-                                          'X-Multi': ['a', 'b']})
-        res.set_cookie('session', 'xyz')
-        return res
-
-    @app.get('/nothing')
-    async def nothing(request):
-        return 204
-
-    @app.get('/teapot')
-    async def teapot(request):
-        return 'short and stout', 418
-
-    @app.get('/fail')
-    async def fail(request):
-        raise RuntimeError('handler failed')
-
-    return app
+    """The shared test app; its /echo also tells whether the WSGI environ
+    is there."""
+    return adapter_app.make_app(
+        Microdot, lambda request: {'environ': 'wsgi.input' in request.environ})
 
 
-class Forever:
-    """An async body of `count` pieces, endless by default, that tells when
-    it is closed."""
-
-    def __init__(self, closed, count=-1):
-        self.closed = closed
-        self.count = count
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        await asyncio.sleep(0)
-        if self.count == 0:
-            raise StopAsyncIteration
-        self.count -= 1
-        return 'piece\n'
-
-    async def aclose(self):
-        self.closed.set()
-
-
-class Limits:
-    """`with Limits():` small request size limits meanwhile: bodies over
-    100 bytes are left in request.stream, over 1000 bytes are refused."""
-
-    def __enter__(self):
-        self.old = Request.max_body_length, Request.max_content_length
-        Request.max_body_length, Request.max_content_length = 100, 1000
-
-    def __exit__(self, *exc):
-        Request.max_body_length, Request.max_content_length = self.old
-
-
-class Call:
+class Call(Reply):
     """One request to the app, through wsgiref.validate's checks of both
     sides of WSGI."""
 
@@ -183,14 +82,6 @@ class Call:
     @property
     def status_code(self):
         return int(self.status.split()[0])
-
-    @property
-    def json(self):
-        return json.loads(self.body)
-
-    def header(self, name):
-        assert len(self.headers[name]) == 1
-        return self.headers[name][0]
 
 
 def test_request_from_environ():
@@ -368,74 +259,15 @@ class WSGIRef:
         self.server.server_close()
 
 
-def ask(port, method, path, body=None, headers=None, chunked=False):
-    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
-    try:
-        conn.request(method, path, body, headers or {},
-                     encode_chunked=chunked)
-        res = conn.getresponse()
-        return res, res.read()
-    finally:
-        conn.close()
-
-
-def check_served(port, chunked_uploads):
-    res, body = ask(port, 'GET', '/echo?x=%C3%A9', headers={
-        'X-Custom': 'hi', 'Cookie': 'a=b'})
-    assert res.status == 200
-    data = json.loads(body)
-    assert data['args'] == {'x': 'é'}
-    assert data['custom'] == 'hi'
-    assert data['cookies'] == {'a': 'b'}
-    assert data['client'][0] == '127.0.0.1'
-    assert data['environ'] is True
-
-    res, body = ask(port, 'PUT', '/echo', b'sent body',
-                    {'Content-Type': 'text/plain'})
-    assert json.loads(body)['body'] == 'sent body'
-
-    # the caller has set small limits, as Limits() does
-    lines = [b'line %03d\n' % i for i in range(90)]
-    res, body = ask(port, 'POST', '/lines', b''.join(lines))
-    assert json.loads(body) == {'kept': 0, 'size': 810, 'lines': 90}
-    if chunked_uploads:
-        res, body = ask(port, 'POST', '/lines', iter(lines), chunked=True)
-        assert json.loads(body) == {'kept': 0, 'size': 810, 'lines': 90}
-        res, body = ask(port, 'POST', '/lines', iter([b'x\n'] * 600),
-                        chunked=True)
-        assert res.status == 413
-    res, body = ask(port, 'POST', '/lines', b'x' * 2000)
-    assert res.status == 413
-
-    res, body = ask(port, 'GET', '/pieces?n=5')
-    assert body == b'000111222333444'
-    res, body = ask(port, 'GET', '/file')
-    assert body == b'0123456789' * 300
-
-    res, body = ask(port, 'HEAD', '/headers')
-    assert res.status == 201
-    assert res.getheader('Content-Length') == '9'
-    assert body == b''
-
-    res, body = ask(port, 'GET', '/fail')
-    assert res.status == 500
-    assert body == b'Internal Server Error'
-
-
 def test_under_wsgiref():
     app = make_app()
     with WSGIRef(app) as port, Limits():
-        check_served(port, chunked_uploads=False)
+        data = check_served(port, chunked_uploads=False)
+        assert data['environ'] is True
 
         # an endless body is closed once the client has gone
-        client = socket.create_connection(('127.0.0.1', port), timeout=10)
-        client.sendall(b'GET /forever HTTP/1.1\r\nHost: x\r\n\r\n')
-        received = b''
-        while received.count(b'piece') < 3:
-            received += client.recv(4096)
+        received = leave_endless_stream(app, port)
         assert received.startswith(b'HTTP/1.0 200 ')
-        client.close()
-        assert app.closed.wait(10), 'the stream was not closed'
 
 
 GUNICORN_APP = '''
@@ -466,7 +298,7 @@ def test_under_gunicorn():
                 break
             except OSError:
                 threading.Event().wait(0.02)
-        check_served(port, chunked_uploads=True)
+        assert check_served(port, chunked_uploads=True)['environ'] is True
     finally:
         server.terminate()
         server.wait(10)
