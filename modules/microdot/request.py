@@ -20,9 +20,13 @@ def abort(status_code, reason=None):
 class NoCaseDict(dict):
     """Header names are case-insensitive: keys are stored in lower case."""
 
-    def __init__(self, items=None):
+    def __init__(self, items=None, lowered=False):
         super().__init__()
-        if items:
+        if lowered:
+            # keys already in lower case (parse_headers): one C-level copy
+            # instead of a Python-level __setitem__ per field
+            super().update(items)
+        elif items:
             for key in items:
                 self[key] = items[key]
 
@@ -113,29 +117,22 @@ def parse_urlencoded(text):
     return args
 
 
-def parse_headers(head, end):
-    """The header fields after the request line, which ends at `end`. Names
-    are sliced from a lower-cased copy of the head: one string per name, and
-    already the key NoCaseDict stores."""
-    names = head.lower()
-    headers = NoCaseDict()
-    while end < len(head):
-        start = end + 2
-        end = head.find('\r\n', start)
-        if end < 0:
-            end = len(head)
-        colon = head.find(':', start, end)
-        if colon <= start or head[colon - 1] in ' \t' or head[start] in ' \t':
+def parse_headers(lines):
+    """The header fields from the lines after the request line, as a plain
+    dict with lower-case names. C-level str methods do the scanning, which
+    on MicroPython is several times cheaper than indexing in Python."""
+    fields = {}
+    for line in lines:
+        name, colon, value = line.partition(':')
+        # RFC 9112: no whitespace before the colon, and no line folding
+        if not colon or not name or name[0] in ' \t' or name[-1] in ' \t':
             raise HTTPException(400, 'Bad Request: malformed header line')
-        name = names[start:colon]
-        start = colon + 1
-        while start < end and head[start] in ' \t':
-            start += 1  # rather than strip(): one string less per field
-        value = head[start:end].rstrip()
-        if name in headers:
-            value = headers[name] + ', ' + value
-        headers[name] = value
-    return headers
+        name = name.lower()
+        value = value.strip()
+        if name in fields:
+            value = fields[name] + ', ' + value
+        fields[name] = value
+    return fields
 
 
 class G:
@@ -159,6 +156,7 @@ class Request:
     files = None
     url_args = None
     after_request_handlers = ()
+    has_body = False  # set by parse(): the head announced a body
     _stream = None
     _args = None
     _cookies = None
@@ -187,27 +185,51 @@ class Request:
     async def create(cls, app, conn, client_addr):
         """Reads and checks one request head from `conn`; loads the body if it
         is small. Raises HTTPException for what is malformed or too large."""
-        try:
-            limit = 4 * cls.max_readline
-            reason = 'Request Header Fields Too Large'
-            # usually the whole head came in the first read: no coroutine then
-            head = conn.take(b'\r\n\r\n', limit, 431, reason)
+        req = cls.parse(app, conn, client_addr)
+        if req is None:
+            try:
+                head = await conn.read_until(b'\r\n\r\n', 4 * cls.max_readline,
+                                             431, cls.head_too_large)
+            except HTTPException as exc:
+                raise cls.too_large(conn, exc)
+            req = cls.parse(app, conn, client_addr, head)
+        if req.has_body:
+            await req._open_body(conn)
+        return req
+
+    head_too_large = 'Request Header Fields Too Large'
+
+    @classmethod
+    def too_large(cls, conn, exc):
+        """The error for a head over the limit: 414 if already its request
+        line is too long, else `exc` (431)."""
+        if conn.buf.find(b'\r\n', conn.pos, conn.pos + cls.max_readline) < 0:
+            return HTTPException(414, 'URI Too Long')
+        return exc
+
+    @classmethod
+    def parse(cls, app, conn, client_addr, head=None):
+        """create() without awaiting: the request from a head already
+        buffered in `conn` (or given as `head`), or None while the head has
+        not all arrived. The body is not read: `has_body` says whether
+        _open_body() must be awaited. The server calls this first, so that a
+        request that came in one read costs no coroutine."""
+        if head is None:
+            try:
+                head = conn.take(b'\r\n\r\n', 4 * cls.max_readline, 431,
+                                 cls.head_too_large)
+            except HTTPException as exc:
+                raise cls.too_large(conn, exc)
             if head is None:
-                head = await conn.read_until(b'\r\n\r\n', limit, 431, reason)
-        except HTTPException:
-            if conn.buf.find(b'\r\n', conn.pos, conn.pos + cls.max_readline) < 0:
-                raise HTTPException(414, 'URI Too Long')
-            raise
+                return None
         try:
-            head = head.decode()
+            lines = head.decode().split('\r\n')
         except UnicodeError:
             raise HTTPException(400, 'Bad Request: request head is not UTF-8')
-        line_end = head.find('\r\n')
-        if line_end < 0:
-            line_end = len(head)
-        if line_end > cls.max_readline:
+        request_line = lines.pop(0)
+        if len(request_line) > cls.max_readline:
             raise HTTPException(414, 'URI Too Long')
-        parts = head[:line_end].split(' ')
+        parts = request_line.split(' ')
         if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
             raise HTTPException(400, 'Bad Request: malformed request line')
         method, url, version = parts
@@ -220,12 +242,14 @@ class Request:
             if start < 0:
                 raise HTTPException(400, 'Bad Request: malformed URL')
             url = url[start:]
-        headers = parse_headers(head, line_end)
-        if version == '1.1' and 'host' not in headers:
+        fields = parse_headers(lines)
+        # checked on the plain dict: C-level lookups
+        if version == '1.1' and 'host' not in fields:
             raise HTTPException(400, 'Bad Request: missing Host header')
-        req = cls(app, client_addr, method, url, version, headers, sock=conn)
-        if 'content-length' in headers or 'transfer-encoding' in headers:
-            await req._open_body(conn)
+        req = cls(app, client_addr, method, url, version,
+                  NoCaseDict(fields, True), sock=conn)
+        if 'content-length' in fields or 'transfer-encoding' in fields:
+            req.has_body = True
         return req
 
     async def _open_body(self, conn):

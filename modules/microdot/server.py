@@ -228,7 +228,12 @@ async def serve_connection(app, conn, server=None):
                 await conn.fill()
             conn.since = ticks_ms()
             conn.timeout = app_timeout_ms  # the whole head must come in time
-            req = await Request.create(app, conn, client_addr)
+            # a head that came in one read is parsed without a coroutine
+            req = Request.parse(app, conn, client_addr)
+            if req is None:
+                req = await Request.create(app, conn, client_addr)
+            elif req.has_body:
+                await req._open_body(conn)
         except EOFError:
             return
         except HTTPException as exc:
@@ -249,7 +254,21 @@ async def serve_connection(app, conn, server=None):
         unread = body is not None and not (body.done and not body.pending)
         keep = keep_alive(req) and not unread and \
             not (server and server.closing)
-        keep = await res.write(conn, req, keep, app_timeout_ms)
+        if type(res).write is Response.write and \
+                res is not Response.already_handled:
+            # what write() does, without its coroutine and conn.send()'s
+            head, stream, keep = res.render(req, keep)
+            if stream is None:
+                writer = conn.writer
+                writer.write(head)
+                conn.since = ticks_ms()
+                conn.timeout = app_timeout_ms
+                await writer.drain()
+                conn.timeout = None
+            else:  # a stream (rare): write() renders the head again
+                keep = await res.write(conn, req, keep, app_timeout_ms)
+        else:
+            keep = await res.write(conn, req, keep, app_timeout_ms)
         if not keep:
             if unread or conn.pos < len(conn.buf):
                 await linger(conn)
