@@ -113,20 +113,28 @@ def parse_urlencoded(text):
     return args
 
 
-def parse_headers(lines):
-    """The header fields from the lines after the request line, as a plain
-    dict with lower-case names. C-level str methods do the scanning, which
-    on MicroPython is several times cheaper than indexing in Python."""
+def parse_headers(head, end):
+    """The header fields after the request line, which ends at `end`, as a
+    plain dict with lower-case names. C-level str methods do the scanning;
+    names are sliced from a lower-cased copy of the head, and values keep
+    their case: two strings per field."""
+    names = head.lower()
     fields = {}
-    for line in lines:
-        # find() and slices rather than partition(), which on MicroPython
-        # costs several times more
-        colon = line.find(':')
+    while end < len(head):
+        start = end + 2
+        end = head.find('\r\n', start)
+        if end < 0:
+            end = len(head)
+        colon = head.find(':', start, end)
         # RFC 9112: no whitespace before the colon, and no line folding
-        if colon <= 0 or line[0] in ' \t' or line[colon - 1] in ' \t':
+        if colon <= start or head[start] in ' \t' or head[colon - 1] in ' \t':
             raise HTTPException(400, 'Bad Request: malformed header line')
-        name = line[:colon].lower()
-        value = line[colon + 1:].strip()
+        name = names[start:colon]
+        start = colon + 1
+        if head.startswith(' ', start):
+            start += 1  # the usual single space: then strip() has nothing to
+            # do, and returns the string as it is rather than a copy
+        value = head[start:end].strip()
         if name in fields:
             value = fields[name] + ', ' + value
         fields[name] = value
@@ -221,18 +229,24 @@ class Request:
             if head is None:
                 return None
         try:
-            lines = head.decode().split('\r\n')
+            head = head.decode()
         except UnicodeError:
             raise HTTPException(400, 'Bad Request: request head is not UTF-8')
-        request_line = lines.pop(0)
-        if len(request_line) > cls.max_readline:
+        line_end = head.find('\r\n')
+        if line_end < 0:
+            line_end = len(head)
+        if line_end > cls.max_readline:
             raise HTTPException(414, 'URI Too Long')
-        parts = request_line.split(' ')
+        parts = head[:line_end].split(' ')
         if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
             raise HTTPException(400, 'Bad Request: malformed request line')
         method, url, version = parts
-        version = version[5:]
-        if version not in ('1.1', '1.0'):
+        # constants rather than a slice of the line: no string per request
+        if version == 'HTTP/1.1':
+            version = '1.1'
+        elif version == 'HTTP/1.0':
+            version = '1.0'
+        else:
             raise HTTPException(505, 'HTTP Version Not Supported')
         if url[0] != '/':
             # absolute-form ("http://host/path"), as sent to proxies
@@ -240,7 +254,7 @@ class Request:
             if start < 0:
                 raise HTTPException(400, 'Bad Request: malformed URL')
             url = url[start:]
-        fields = parse_headers(lines)
+        fields = parse_headers(head, line_end)
         # checked on the plain dict: C-level lookups
         if version == '1.1' and 'host' not in fields:
             raise HTTPException(400, 'Bad Request: missing Host header')

@@ -32,6 +32,37 @@ async def call(f, *args, **kwargs):
     return result
 
 
+_status_lines = {}
+
+
+def status_line(status):
+    """b'HTTP/1.1 200 OK' and the like, made once per status."""
+    line = _status_lines.get(status)
+    if line is None:
+        line = ('HTTP/1.1 %d %s' % (status, REASONS.get(status, ''))).encode()
+        _status_lines[status] = line
+    return line
+
+
+try:
+    bytearray() + 'a'
+    str_is_buffer = True  # MicroPython: a str added to a bytearray is its UTF-8
+except TypeError:
+    str_is_buffer = False  # CPython: it must be encoded first
+
+
+def add_header(head, name, value):
+    """Appends b'\\r\\nname: value' to the bytearray `head`."""
+    if str_is_buffer and type(name) is str and type(value) is str:
+        # no formatted copy, and no encoded copy of that
+        head += b'\r\n'
+        head += name
+        head += b': '
+        head += value
+    else:
+        head += ('\r\n%s: %s' % (name, value)).encode()
+
+
 _charset_types = {}
 
 
@@ -144,19 +175,19 @@ class Response:
             body = body.encode()
         headers = self.headers
         http10 = req is not None and req.http_version == '1.0'
-        reason = self.reason
-        if reason is None:
-            reason = REASONS.get(status, '')
         # one bytearray grown in place: fewer allocations than joining parts
-        head = bytearray(b'HTTP/1.1 %d ' % status)
-        head += reason.encode()
+        if not self.reason:
+            head = bytearray(status_line(status))
+        else:
+            head = bytearray(b'HTTP/1.1 %d ' % status)
+            head += self.reason.encode()
         for name in headers:
             values = headers[name]
             if isinstance(values, list):
                 for value in values:
-                    head += ('\r\n%s: %s' % (name, value)).encode()
+                    add_header(head, name, value)
             else:
-                head += ('\r\n%s: %s' % (name, values)).encode()
+                add_header(head, name, values)
         stream = None
         length = headers.get('Content-Length')
         if status < 200 or status == 204 or status == 304:
