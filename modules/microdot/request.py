@@ -182,7 +182,8 @@ class Request:
         path = url
         if '?' in url:
             path, self.query_string = url.split('?', 1)
-        self.path = unquote(path, False)
+        # most paths have no escape: then no call
+        self.path = unquote(path, False) if '%' in path else path
         if body is not None:
             self.body = body
         self._stream = stream
@@ -263,7 +264,9 @@ class Request:
         # own, C-level, and the names are in lower case already.
         headers = NoCaseDict()
         headers.update(fields)
-        req = cls(app, client_addr, method, url, version, headers, sock=conn)
+        # positional arguments: a call with keywords costs more on MicroPython
+        req = cls(app, client_addr, method, url, version, headers, None, None,
+                  conn)
         if 'content-length' in fields or 'transfer-encoding' in fields:
             req.has_body = True
         return req

@@ -220,13 +220,15 @@ async def serve_connection(app, conn, server=None):
     closes it."""
     client_addr = conn.writer.get_extra_info('peername')
     app_timeout_ms = app.request_timeout * 1000
+    idle_timeout_ms = app.keep_alive_timeout * 1000
     while True:
         conn.idle = True
-        conn.timeout = app.keep_alive_timeout * 1000
+        conn.timeout = idle_timeout_ms
         try:
             if conn.pos >= len(conn.buf):
-                await conn.fill()
-            conn.since = ticks_ms()
+                await conn.fill()  # which sets conn.since
+            else:
+                conn.since = ticks_ms()  # a pipelined request, already here
             conn.timeout = app_timeout_ms  # the whole head must come in time
             # a head that came in one read is parsed without a coroutine
             req = Request.parse(app, conn, client_addr)
