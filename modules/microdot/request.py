@@ -152,6 +152,7 @@ class Request:
     max_content_length = 16 * 1024  # larger bodies are refused with 413
     max_body_length = 16 * 1024  # larger bodies are left in `stream`
     max_readline = 2 * 1024  # longest request line; a head may be 4 times it
+    head_too_large = 'Request Header Fields Too Large'  # the 431's reason
 
     body = b''
     query_string = None  # as in Microdot: None when the URL has no '?'
@@ -203,8 +204,6 @@ class Request:
         if req.has_body:
             await req._open_body(conn)
         return req
-
-    head_too_large = 'Request Header Fields Too Large'
 
     @classmethod
     def too_large(cls, conn, exc):
