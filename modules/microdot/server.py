@@ -31,19 +31,22 @@ class Connection:
     is how pipelining works), writes, and the time the reaper checks."""
 
     read_size = 1024
+    # defaults shared by all connections: each stores only what changes
+    scheme = 'http'
+    buf = b''
+    pos = 0
+    timeout = None  # ms allowed since `since`, None while the app works
+    # no request in progress (waiting for one, or for the rest of its head),
+    # so it may be closed to make room or at shutdown
+    idle = True
+    task = None
 
     def __init__(self, reader, writer, scheme='http'):
         self.reader = reader
         self.writer = writer
-        self.scheme = scheme
-        self.buf = b''
-        self.pos = 0
+        if scheme != 'http':
+            self.scheme = scheme
         self.since = ticks_ms()
-        self.timeout = None  # ms allowed since `since`, None while the app works
-        # no request in progress (waiting for one, or for the rest of its
-        # head), so it may be closed to make room or at shutdown
-        self.idle = True
-        self.task = None
 
     async def fill(self):
         data = await self.reader.read(self.read_size)
