@@ -187,7 +187,8 @@ class Request:
         self.path = unquote(path, False) if '%' in path else path
         if body is not None:
             self.body = body
-        self._stream = stream
+        if stream is not None:
+            self._stream = stream
 
     @classmethod
     async def create(cls, app, conn, client_addr):
