@@ -229,7 +229,13 @@ async def serve_connection(app, conn, server=None):
         conn.timeout = idle_timeout_ms
         try:
             if conn.pos >= len(conn.buf):
-                await conn.fill()  # which sets conn.since
+                # conn.fill() without its coroutine; nothing is left to keep
+                data = await conn.reader.read(conn.read_size)
+                if not data:
+                    return  # the client closed the connection
+                conn.buf = data
+                conn.pos = 0
+                conn.since = ticks_ms()
             else:
                 conn.since = ticks_ms()  # a pipelined request, already here
             conn.timeout = app_timeout_ms  # the whole head must come in time
