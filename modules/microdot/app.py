@@ -113,44 +113,6 @@ class Microdot:
         exc.headers = {'Allow': ', '.join(allowed)}
         raise exc
 
-    def dispatch(self, request):
-        """dispatch_request() without its coroutine where it can: for an app
-        without request hooks, and a route of its own, a plain function's
-        Response comes back at once; otherwise an awaitable that gives it."""
-        if self.before_request_handlers or self.after_request_handlers:
-            return self.dispatch_request(request)
-        try:
-            route = self.find_route(request)
-        except HTTPException:
-            return self.dispatch_request(request)  # 404, 405: the full path
-        if route[1] is None or route[3]:
-            return self.dispatch_request(request)  # OPTIONS, local subapp
-        if route[4]:
-            request.url_prefix = route[4]
-        request.route = route[2]
-        try:
-            result = route[2](request, **request.url_args)
-            if type(result) is coroutine_type or request.after_request_handlers:
-                return self.finish(request, result)
-            return self.make_response(result)
-        except Exception as exc:
-            return self.handle_error(request, exc, (self,))
-
-    async def finish(self, request, result):
-        """The rest of dispatch() when something must be awaited: the result
-        of a coroutine function, or hooks the request added itself."""
-        try:
-            if type(result) is coroutine_type:
-                result = await result
-            response = self.make_response(result)
-            if response is Response.already_handled:
-                return response
-            for hook in request.after_request_handlers:
-                response = await call(hook, request, response) or response
-            return response
-        except Exception as exc:
-            return await self.handle_error(request, exc, (self,))
-
     async def dispatch_request(self, request):
         """Runs the hooks and the handler for `request`; always returns a
         Response, turning errors into error responses."""

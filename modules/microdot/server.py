@@ -260,9 +260,7 @@ async def serve_connection(app, conn, server=None):
             req.scheme = conn.scheme
         if app.debug:
             print(req.method, req.url)
-        res = app.dispatch(req)
-        if not isinstance(res, Response):
-            res = await res
+        res = await app.dispatch_request(req)
         body = req._stream
         unread = body is not None and not (body.done and not body.pending)
         keep = keep_alive(req) and not unread and \
