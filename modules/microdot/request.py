@@ -114,28 +114,31 @@ def parse_urlencoded(text):
 
 
 def parse_headers(head, end):
-    """The header fields after the request line, which ends at `end`. Names
-    are sliced from a lower-cased copy of the head: one string per name, and
-    already the key NoCaseDict stores."""
+    """The header fields after the request line, which ends at `end`, as a
+    plain dict with lower-case names. C-level str methods do the scanning;
+    names are sliced from a lower-cased copy of the head, and values keep
+    their case: two strings per field."""
     names = head.lower()
-    headers = NoCaseDict()
+    fields = {}
     while end < len(head):
         start = end + 2
         end = head.find('\r\n', start)
         if end < 0:
             end = len(head)
         colon = head.find(':', start, end)
-        if colon <= start or head[colon - 1] in ' \t' or head[start] in ' \t':
+        # RFC 9112: no whitespace before the colon, and no line folding
+        if colon <= start or head[start] in ' \t' or head[colon - 1] in ' \t':
             raise HTTPException(400, 'Bad Request: malformed header line')
         name = names[start:colon]
         start = colon + 1
-        while start < end and head[start] in ' \t':
-            start += 1  # rather than strip(): one string less per field
-        value = head[start:end].rstrip()
-        if name in headers:
-            value = headers[name] + ', ' + value
-        headers[name] = value
-    return headers
+        if head.startswith(' ', start):
+            start += 1  # the usual single space: then strip() has nothing to
+            # do, and returns the string as it is rather than a copy
+        value = head[start:end].strip()
+        if name in fields:
+            value = fields[name] + ', ' + value
+        fields[name] = value
+    return fields
 
 
 class G:
@@ -149,6 +152,7 @@ class Request:
     max_content_length = 16 * 1024  # larger bodies are refused with 413
     max_body_length = 16 * 1024  # larger bodies are left in `stream`
     max_readline = 2 * 1024  # longest request line; a head may be 4 times it
+    head_too_large = 'Request Header Fields Too Large'  # the 431's reason
 
     body = b''
     query_string = None  # as in Microdot: None when the URL has no '?'
@@ -159,6 +163,7 @@ class Request:
     files = None
     url_args = None
     after_request_handlers = ()
+    has_body = False  # set by parse(): the head announced a body
     _stream = None
     _args = None
     _cookies = None
@@ -178,26 +183,52 @@ class Request:
         path = url
         if '?' in url:
             path, self.query_string = url.split('?', 1)
-        self.path = unquote(path, False)
+        # most paths have no escape: then no call
+        self.path = unquote(path, False) if '%' in path else path
         if body is not None:
             self.body = body
-        self._stream = stream
+        if stream is not None:
+            self._stream = stream
 
     @classmethod
     async def create(cls, app, conn, client_addr):
         """Reads and checks one request head from `conn`; loads the body if it
         is small. Raises HTTPException for what is malformed or too large."""
-        try:
-            limit = 4 * cls.max_readline
-            reason = 'Request Header Fields Too Large'
-            # usually the whole head came in the first read: no coroutine then
-            head = conn.take(b'\r\n\r\n', limit, 431, reason)
+        req = cls.parse(app, conn, client_addr)
+        if req is None:
+            try:
+                head = await conn.read_until(b'\r\n\r\n', 4 * cls.max_readline,
+                                             431, cls.head_too_large)
+            except HTTPException as exc:
+                raise cls.too_large(conn, exc)
+            req = cls.parse(app, conn, client_addr, head)
+        if req.has_body:
+            await req._open_body(conn)
+        return req
+
+    @classmethod
+    def too_large(cls, conn, exc):
+        """The error for a head over the limit: 414 if already its request
+        line is too long, else `exc` (431)."""
+        if conn.buf.find(b'\r\n', conn.pos, conn.pos + cls.max_readline) < 0:
+            return HTTPException(414, 'URI Too Long')
+        return exc
+
+    @classmethod
+    def parse(cls, app, conn, client_addr, head=None):
+        """create() without awaiting: the request from a head already
+        buffered in `conn` (or given as `head`), or None while the head has
+        not all arrived. The body is not read: `has_body` says whether
+        _open_body() must be awaited. The server calls this first, so that a
+        request that came in one read costs no coroutine."""
+        if head is None:
+            try:
+                head = conn.take(b'\r\n\r\n', 4 * cls.max_readline, 431,
+                                 cls.head_too_large)
+            except HTTPException as exc:
+                raise cls.too_large(conn, exc)
             if head is None:
-                head = await conn.read_until(b'\r\n\r\n', limit, 431, reason)
-        except HTTPException:
-            if conn.buf.find(b'\r\n', conn.pos, conn.pos + cls.max_readline) < 0:
-                raise HTTPException(414, 'URI Too Long')
-            raise
+                return None
         try:
             head = head.decode()
         except UnicodeError:
@@ -211,8 +242,12 @@ class Request:
         if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
             raise HTTPException(400, 'Bad Request: malformed request line')
         method, url, version = parts
-        version = version[5:]
-        if version not in ('1.1', '1.0'):
+        # constants rather than a slice of the line: no string per request
+        if version == 'HTTP/1.1':
+            version = '1.1'
+        elif version == 'HTTP/1.0':
+            version = '1.0'
+        else:
             raise HTTPException(505, 'HTTP Version Not Supported')
         if url[0] != '/':
             # absolute-form ("http://host/path"), as sent to proxies
@@ -220,12 +255,20 @@ class Request:
             if start < 0:
                 raise HTTPException(400, 'Bad Request: malformed URL')
             url = url[start:]
-        headers = parse_headers(head, line_end)
-        if version == '1.1' and 'host' not in headers:
+        fields = parse_headers(head, line_end)
+        # checked on the plain dict: C-level lookups
+        if version == '1.1' and 'host' not in fields:
             raise HTTPException(400, 'Bad Request: missing Host header')
-        req = cls(app, client_addr, method, url, version, headers, sock=conn)
-        if 'content-length' in headers or 'transfer-encoding' in headers:
-            await req._open_body(conn)
+        # NoCaseDict() without an argument: on MicroPython, a dict subclass
+        # built with one costs several microseconds more. update() is dict's
+        # own, C-level, and the names are in lower case already.
+        headers = NoCaseDict()
+        headers.update(fields)
+        # positional arguments: a call with keywords costs more on MicroPython
+        req = cls(app, client_addr, method, url, version, headers, None, None,
+                  conn)
+        if 'content-length' in fields or 'transfer-encoding' in fields:
+            req.has_body = True
         return req
 
     async def _open_body(self, conn):

@@ -32,6 +32,49 @@ async def call(f, *args, **kwargs):
     return result
 
 
+_status_lines = {}
+
+
+def status_line(status):
+    """b'HTTP/1.1 200 OK' and the like, made once per status."""
+    line = _status_lines.get(status)
+    if line is None:
+        line = ('HTTP/1.1 %d %s' % (status, REASONS.get(status, ''))).encode()
+        _status_lines[status] = line
+    return line
+
+
+try:
+    bytearray() + 'a'
+    str_is_buffer = True  # MicroPython: a str added to a bytearray is its UTF-8
+except TypeError:
+    str_is_buffer = False  # CPython: it must be encoded first
+
+
+def add_header(head, name, value):
+    """Appends b'\\r\\nname: value' to the bytearray `head`."""
+    if str_is_buffer and type(name) is str and type(value) is str:
+        # no formatted copy, and no encoded copy of that
+        head += b'\r\n'
+        head += name
+        head += b': '
+        head += value
+    else:
+        head += ('\r\n%s: %s' % (name, value)).encode()
+
+
+_charset_types = {}
+
+
+def text_content_type(content_type):
+    """`content_type` with '; charset=UTF-8', made once per type rather
+    than once per response."""
+    full = _charset_types.get(content_type)
+    if full is None:
+        full = _charset_types[content_type] = content_type + '; charset=UTF-8'
+    return full
+
+
 class Response:
     """An HTTP response. `body` may be str, bytes, a dict or list (sent as
     JSON), a file-like object, or a sync or async iterator (streamed)."""
@@ -62,7 +105,7 @@ class Response:
                 body = b''
             content_type = self.default_content_type
             if content_type.startswith('text/'):
-                content_type += '; charset=UTF-8'
+                content_type = text_content_type(content_type)
         self.body = body
         if body and not (headers and self.header_name('content-type')):
             self.headers['Content-Type'] = content_type
@@ -104,45 +147,14 @@ class Response:
         carry another request."""
         if self is Response.already_handled:
             return False  # the handler took the connection over
-        status = self.status_code
-        body = self.body
-        if isinstance(body, str):
-            body = body.encode()
-        headers = self.headers
-        head_only = req is not None and req.method == 'HEAD'
-        http10 = req is not None and req.http_version == '1.0'
-        # one bytearray grown in place: fewer allocations than joining parts
-        head = bytearray(('HTTP/1.1 %d %s\r\n' % (
-            status, self.reason or REASONS.get(status, ''))).encode())
-        for name in headers:
-            values = headers[name]
-            for value in values if isinstance(values, list) else (values,):
-                head += ('%s: %s\r\n' % (name, value)).encode()
-        stream = None
-        length = headers.get('Content-Length')
-        if status < 200 or status == 204 or status == 304:
-            body = b''
-        elif isinstance(body, (bytes, bytearray, memoryview)):
-            if length is None:
-                head += b'Content-Length: %d\r\n' % len(body)
-        else:
-            stream = body
-            if length is None:
-                if http10:
-                    keep_alive = False  # the end of the body is the close
-                else:
-                    head += b'Transfer-Encoding: chunked\r\n'
-        if not keep_alive:
-            head += b'Connection: close\r\n'
-        elif http10:
-            head += b'Connection: keep-alive\r\n'
-        head += b'\r\n'
+        head, stream, keep_alive = self.render(req, keep_alive)
         if stream is None:
-            if body and not head_only:
-                head += body
             await conn.send(head, timeout)
             return keep_alive
         from microdot.streaming import send_stream  # only apps that stream
+        head_only = req is not None and req.method == 'HEAD'
+        http10 = req is not None and req.http_version == '1.0'
+        length = self.headers.get('Content-Length')
         if length is not None:
             length = int(length)
         if not await send_stream(conn, head, stream, 0 if head_only else length,
@@ -150,6 +162,56 @@ class Response:
                                  self.send_file_buffer_size, timeout):
             keep_alive = False  # shorter than announced: out of sync
         return keep_alive
+
+    def render(self, req=None, keep_alive=False):
+        """The status line and the headers, followed by the body when it is
+        in memory, as one bytearray; synchronous, so that the server sends a
+        plain response without a coroutine per request. Returns that, the
+        body to stream after it (or None), and whether the connection can
+        carry another request."""
+        status = self.status_code
+        body = self.body
+        if isinstance(body, str):
+            body = body.encode()
+        headers = self.headers
+        http10 = req is not None and req.http_version == '1.0'
+        # one bytearray grown in place: fewer allocations than joining parts
+        if not self.reason:
+            head = bytearray(status_line(status))
+        else:
+            head = bytearray(b'HTTP/1.1 %d ' % status)
+            head += self.reason.encode()
+        for name in headers:
+            values = headers[name]
+            if isinstance(values, list):
+                for value in values:
+                    add_header(head, name, value)
+            else:
+                add_header(head, name, values)
+        stream = None
+        length = headers.get('Content-Length')
+        if status < 200 or status == 204 or status == 304:
+            body = b''
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            if length is None:
+                head += b'\r\nContent-Length: %d' % len(body)
+        else:
+            stream = body
+            if length is None:
+                if http10:
+                    keep_alive = False  # the end of the body is the close
+                else:
+                    head += b'\r\nTransfer-Encoding: chunked'
+        if not keep_alive:
+            head += b'\r\nConnection: close\r\n\r\n'
+        elif http10:
+            head += b'\r\nConnection: keep-alive\r\n\r\n'
+        else:
+            head += b'\r\n\r\n'
+        if stream is None and body and not (req is not None and
+                                            req.method == 'HEAD'):
+            head += body
+        return head, stream, keep_alive
 
 
 Response.already_handled = Response()

@@ -31,19 +31,22 @@ class Connection:
     is how pipelining works), writes, and the time the reaper checks."""
 
     read_size = 1024
+    # defaults shared by all connections: each stores only what changes
+    scheme = 'http'
+    buf = b''
+    pos = 0
+    timeout = None  # ms allowed since `since`, None while the app works
+    # no request in progress (waiting for one, or for the rest of its head),
+    # so it may be closed to make room or at shutdown
+    idle = True
+    task = None
 
     def __init__(self, reader, writer, scheme='http'):
         self.reader = reader
         self.writer = writer
-        self.scheme = scheme
-        self.buf = b''
-        self.pos = 0
+        if scheme != 'http':
+            self.scheme = scheme
         self.since = ticks_ms()
-        self.timeout = None  # ms allowed since `since`, None while the app works
-        # no request in progress (waiting for one, or for the rest of its
-        # head), so it may be closed to make room or at shutdown
-        self.idle = True
-        self.task = None
 
     async def fill(self):
         data = await self.reader.read(self.read_size)
@@ -220,15 +223,28 @@ async def serve_connection(app, conn, server=None):
     closes it."""
     client_addr = conn.writer.get_extra_info('peername')
     app_timeout_ms = app.request_timeout * 1000
+    idle_timeout_ms = app.keep_alive_timeout * 1000
     while True:
         conn.idle = True
-        conn.timeout = app.keep_alive_timeout * 1000
+        conn.timeout = idle_timeout_ms
         try:
             if conn.pos >= len(conn.buf):
-                await conn.fill()
-            conn.since = ticks_ms()
+                # conn.fill() without its coroutine; nothing is left to keep
+                data = await conn.reader.read(conn.read_size)
+                if not data:
+                    return  # the client closed the connection
+                conn.buf = data
+                conn.pos = 0
+                conn.since = ticks_ms()
+            else:
+                conn.since = ticks_ms()  # a pipelined request, already here
             conn.timeout = app_timeout_ms  # the whole head must come in time
-            req = await Request.create(app, conn, client_addr)
+            # a head that came in one read is parsed without a coroutine
+            req = Request.parse(app, conn, client_addr)
+            if req is None:
+                req = await Request.create(app, conn, client_addr)
+            elif req.has_body:
+                await req._open_body(conn)
         except EOFError:
             return
         except HTTPException as exc:
@@ -249,7 +265,21 @@ async def serve_connection(app, conn, server=None):
         unread = body is not None and not (body.done and not body.pending)
         keep = keep_alive(req) and not unread and \
             not (server and server.closing)
-        keep = await res.write(conn, req, keep, app_timeout_ms)
+        if type(res).write is Response.write and \
+                res is not Response.already_handled:
+            # what write() does, without its coroutine and conn.send()'s
+            head, stream, keep = res.render(req, keep)
+            if stream is None:
+                writer = conn.writer
+                writer.write(head)
+                conn.since = ticks_ms()
+                conn.timeout = app_timeout_ms
+                await writer.drain()
+                conn.timeout = None
+            else:  # a stream (rare): write() renders the head again
+                keep = await res.write(conn, req, keep, app_timeout_ms)
+        else:
+            keep = await res.write(conn, req, keep, app_timeout_ms)
         if not keep:
             if unread or conn.pos < len(conn.buf):
                 await linger(conn)
