@@ -131,9 +131,10 @@ def parse_headers(head, end):
             raise HTTPException(400, 'Bad Request: malformed header line')
         name = names[start:colon]
         start = colon + 1
+        # past the usual single space, strip() has nothing left to do and
+        # returns the slice itself rather than a copy
         if head.startswith(' ', start):
-            start += 1  # the usual single space: then strip() has nothing to
-            # do, and returns the string as it is rather than a copy
+            start += 1
         value = head[start:end].strip()
         if name in fields:
             value = fields[name] + ', ' + value
