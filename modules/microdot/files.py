@@ -44,10 +44,10 @@ class FileResponse(Response):
         super().__init__(stream, status_code, headers)
         self.size = size
 
-    async def write(self, conn, req=None, keep_alive=False, timeout=None):
+    def render(self, req=None, keep_alive=False):
         if req is not None and self.status_code == 200 and self.etag:
             self.check_conditions(req)
-        return await super().write(conn, req, keep_alive, timeout)
+        return super().render(req, keep_alive)
 
     def check_conditions(self, req):
         match = req.headers.get('If-None-Match')

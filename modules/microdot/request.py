@@ -192,10 +192,10 @@ class Request:
             self._stream = stream
 
     @classmethod
-    async def create(cls, app, conn, client_addr):
-        """Reads and checks one request head from `conn`; loads the body if it
-        is small. Raises HTTPException for what is malformed or too large."""
-        req = cls.parse(app, conn, client_addr)
+    async def create(cls, app, conn, client_addr, req=None):
+        """Reads and checks one request head from `conn`, unless parse() has
+        already made `req` of it; loads the body if it is small. Raises
+        HTTPException for what is malformed or too large."""
         if req is None:
             try:
                 head = await conn.read_until(b'\r\n\r\n', 4 * cls.max_readline,

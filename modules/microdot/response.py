@@ -151,6 +151,12 @@ class Response:
         if stream is None:
             await conn.send(head, timeout)
             return keep_alive
+        return await self.send_stream(conn, req, head, stream, keep_alive,
+                                      timeout)
+
+    async def send_stream(self, conn, req, head, stream, keep_alive, timeout):
+        """write() for a body render() left out: sends `head`, then `stream`
+        in pieces; returns whether the connection can carry another request."""
         from microdot.streaming import send_stream  # only apps that stream
         head_only = req is not None and req.method == 'HEAD'
         http10 = req is not None and req.http_version == '1.0'

@@ -49,7 +49,11 @@ class Connection:
         self.since = ticks_ms()
 
     async def fill(self):
-        data = await self.reader.read(self.read_size)
+        self.received(await self.reader.read(self.read_size))
+
+    def received(self, data):
+        """Appends what a read returned to the buffer; EOFError if the client
+        has closed the connection."""
         if not data:
             raise EOFError
         self.since = ticks_ms()
@@ -229,22 +233,15 @@ async def serve_connection(app, conn, server=None):
         conn.timeout = idle_timeout_ms
         try:
             if conn.pos >= len(conn.buf):
-                # conn.fill() without its coroutine; nothing is left to keep
-                data = await conn.reader.read(conn.read_size)
-                if not data:
-                    return  # the client closed the connection
-                conn.buf = data
-                conn.pos = 0
-                conn.since = ticks_ms()
+                # conn.fill() without its coroutine
+                conn.received(await conn.reader.read(conn.read_size))
             else:
                 conn.since = ticks_ms()  # a pipelined request, already here
             conn.timeout = app_timeout_ms  # the whole head must come in time
             # a head that came in one read is parsed without a coroutine
             req = Request.parse(app, conn, client_addr)
-            if req is None:
-                req = await Request.create(app, conn, client_addr)
-            elif req.has_body:
-                await req._open_body(conn)
+            if req is None or req.has_body:
+                req = await Request.create(app, conn, client_addr, req)
         except EOFError:
             return
         except HTTPException as exc:
@@ -265,21 +262,16 @@ async def serve_connection(app, conn, server=None):
         unread = body is not None and not (body.done and not body.pending)
         keep = keep_alive(req) and not unread and \
             not (server and server.closing)
-        if type(res).write is Response.write and \
-                res is not Response.already_handled:
-            # what write() does, without its coroutine and conn.send()'s
+        if res is Response.already_handled:
+            keep = False  # the handler took the connection over
+        else:
+            # write()'s two steps, without a coroutine of write() itself
             head, stream, keep = res.render(req, keep)
             if stream is None:
-                writer = conn.writer
-                writer.write(head)
-                conn.since = ticks_ms()
-                conn.timeout = app_timeout_ms
-                await writer.drain()
-                conn.timeout = None
-            else:  # a stream (rare): write() renders the head again
-                keep = await res.write(conn, req, keep, app_timeout_ms)
-        else:
-            keep = await res.write(conn, req, keep, app_timeout_ms)
+                await conn.send(head, app_timeout_ms)
+            else:
+                keep = await res.send_stream(conn, req, head, stream, keep,
+                                             app_timeout_ms)
         if not keep:
             if unread or conn.pos < len(conn.buf):
                 await linger(conn)
