@@ -12,6 +12,7 @@ import os
 
 from microdot import Microdot, Request, Response, send_file
 from microdot.auth import TokenAuth, compare_digest
+from microdot.files import etag_matches
 from microdot.server import ticks_ms, ticks_diff  # also on CPython
 from microdot.sse import with_sse
 
@@ -154,8 +155,7 @@ def frozen_asset(request, name):
     data, etag = webassets.FILES[name]
     headers = {'ETag': etag, 'Cache-Control': 'max-age=0'}
     match = request.headers.get('If-None-Match')
-    if match is not None and (match.strip() == '*' or etag in [
-            tag.strip().replace('W/', '') for tag in match.split(',')]):
+    if match is not None and etag_matches(match, etag):
         return '', 304, headers
     headers['Content-Type'] = Response.types_map.get(
         name.rpartition('.')[2].lower(), 'application/octet-stream')

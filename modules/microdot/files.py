@@ -6,6 +6,13 @@ from microdot.request import abort
 from microdot.response import Response
 
 
+def etag_matches(if_none_match, etag):
+    """Whether an If-None-Match header names `etag` (weakly, as RFC 9110
+    compares for it) or is "*"."""
+    return if_none_match.strip() == '*' or etag in [
+        tag.strip().replace('W/', '') for tag in if_none_match.split(',')]
+
+
 class FileResponse(Response):
     """A file, answered as 200, or 304 when the client's copy is current, or
     206 for a single byte range."""
@@ -52,8 +59,7 @@ class FileResponse(Response):
     def check_conditions(self, req):
         match = req.headers.get('If-None-Match')
         if match is not None:
-            if match.strip() == '*' or self.etag in [
-                    tag.strip().replace('W/', '') for tag in match.split(',')]:
+            if etag_matches(match, self.etag):
                 self.status_code = 304
                 del self.headers['Content-Length']
                 del self.headers['Content-Type']
