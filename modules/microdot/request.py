@@ -273,6 +273,8 @@ class Request:
         return req
 
     async def _open_body(self, conn):
+        """Called when the head has a Content-Length or a Transfer-Encoding
+        (`has_body`)."""
         length = self.headers.get('content-length')
         chunked = self.headers.get('transfer-encoding')
         if chunked is not None:
@@ -282,8 +284,6 @@ class Request:
             if length is not None:
                 raise HTTPException(400, 'Bad Request: both Content-Length '
                                     'and Transfer-Encoding')
-        elif length is None:
-            return
         elif not length.isdigit():
             raise HTTPException(400, 'Bad Request: invalid Content-Length')
         else:
