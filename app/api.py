@@ -13,7 +13,7 @@ import os
 from microdot import Microdot, Request, Response, send_file
 from microdot.auth import TokenAuth, compare_digest
 from microdot.files import etag_matches
-from microdot.server import ticks_ms, ticks_diff  # also on CPython
+from microdot import ticks_ms, ticks_diff  # also on CPython
 from microdot.sse import with_sse
 
 import hw

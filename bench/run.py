@@ -174,6 +174,7 @@ def main():
 # Modules an app loads only when it uses them, each against the Microdot
 # 2.7.0 module of the same name (None: that part is in Microdot's core).
 OPTIONAL_MODULES = [
+    ('body', None), ('urlencoded', None), ('segments', None),
     ('files', None), ('streaming', None), ('chunked', None),
     ('cookies', None), ('websocket', 'websocket'), ('sse', 'sse'),
     ('cors', 'cors'), ('csrf', 'csrf'), ('auth', 'auth'),

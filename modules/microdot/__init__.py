@@ -1,9 +1,1033 @@
-"""A small web framework for MicroPython and CPython, with Microdot 2.x's API."""
-from microdot.request import Request, HTTPException, abort, MultiDict, \
-    NoCaseDict
-from microdot.response import Response, redirect, send_file
-from microdot.routing import URLPattern
-from microdot.app import Microdot
+"""A small web framework for MicroPython and CPython, with Microdot 2.x's API.
+
+This module is the core, in the order a request meets it: errors, the
+request, the response, URL patterns, the application, the server. It holds
+what every app needs to answer a GET. The parts an app may never use load on
+first use, from their own modules: request bodies (microdot/body.py, and
+microdot/chunked.py for chunked ones), query strings and forms
+(microdot/urlencoded.py), dynamic URL segments (microdot/segments.py),
+cookies, files and streamed responses.
+"""
+import asyncio
+import json
+import sys
+
+try:
+    from time import ticks_ms, ticks_diff
+except ImportError:  # CPython
+    from time import monotonic
+
+    def ticks_ms():
+        return int(monotonic() * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+
+def print_exception(exc):
+    if hasattr(sys, 'print_exception'):
+        sys.print_exception(exc)
+    else:
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+
+def __getattr__(name):
+    # MultiDict is public here, but lives in microdot/urlencoded.py, which
+    # only apps reading query strings or forms need to load
+    if name == 'MultiDict':
+        from microdot.urlencoded import MultiDict
+        return MultiDict
+    if name.startswith('_'):
+        raise AttributeError(name)
+    # MicroPython calls a package's __getattr__ before it looks for a
+    # submodule, so `from microdot import sse` lands here: import it (an
+    # unknown name then raises ImportError, as CPython's import does)
+    return __import__('microdot.' + name, None, None, [name])
+
+
+# --- Errors ---------------------------------------------------------------
+
+class HTTPException(Exception):
+    """Raised to answer with an error status; `reason` becomes the body."""
+
+    headers = None  # added to the error response, e.g. Allow for 405
+
+    def __init__(self, status_code, reason=None):
+        super().__init__(status_code, reason)
+        self.status_code = status_code
+        self.reason = reason
+
+
+def abort(status_code, reason=None):
+    raise HTTPException(status_code, reason)
+
+
+# --- The request ----------------------------------------------------------
+
+class NoCaseDict(dict):
+    """Header names are case-insensitive: keys are stored in lower case."""
+
+    def __init__(self, items=None):
+        super().__init__()
+        if items:
+            for key in items:
+                self[key] = items[key]
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key.lower(), value)
+
+    def __getitem__(self, key):
+        return super().__getitem__(key.lower())
+
+    def __delitem__(self, key):
+        super().__delitem__(key.lower())
+
+    def __contains__(self, key):
+        return super().get(key.lower(), self) is not self
+
+    def get(self, key, default=None):
+        return super().get(key.lower(), default)
+
+
+def parse_headers(head, end):
+    """The header fields after the request line, which ends at `end`, as a
+    plain dict with lower-case names. C-level str methods do the scanning;
+    names are sliced from a lower-cased copy of the head, and values keep
+    their case: two strings per field."""
+    names = head.lower()
+    fields = {}
+    while end < len(head):
+        start = end + 2
+        end = head.find('\r\n', start)
+        if end < 0:
+            end = len(head)
+        colon = head.find(':', start, end)
+        # RFC 9112: no whitespace before the colon, and no line folding
+        if colon <= start or head[start] in ' \t' or head[colon - 1] in ' \t':
+            raise HTTPException(400, 'Bad Request: malformed header line')
+        name = names[start:colon]
+        start = colon + 1
+        # past the usual single space, strip() has nothing left to do and
+        # returns the slice itself rather than a copy
+        if head.startswith(' ', start):
+            start += 1
+        value = head[start:end].strip()
+        if name in fields:
+            value = fields[name] + ', ' + value
+        fields[name] = value
+    return fields
+
+
+class G:
+    """A blank object for handlers to share data during one request."""
+
+
+class Request:
+    """An HTTP request. Class attributes are defaults shared by all requests,
+    so that each request stores only what is its own."""
+
+    max_content_length = 16 * 1024  # larger bodies are refused with 413
+    max_body_length = 16 * 1024  # larger bodies are left in `stream`
+    max_readline = 2 * 1024  # longest request line; a head may be 4 times it
+
+    body = b''
+    query_string = None  # as in Microdot: None when the URL has no '?'
+    scheme = 'http'
+    url_prefix = ''
+    subapp = None
+    route = None
+    files = None
+    url_args = None
+    after_request_handlers = ()
+    has_body = False  # set by parse(): microdot.body.open_body() must run
+    _stream = None
+    _args = None
+    _cookies = None
+    _json = None
+    _form = None
+    _g = None
+
+    def __init__(self, app, client_addr, method, url, http_version, headers,
+                 body=None, stream=None, sock=None):
+        self.app = app
+        self.client_addr = client_addr
+        self.method = method
+        self.url = url
+        self.http_version = http_version
+        self.headers = headers
+        self.sock = sock
+        path = url
+        if '?' in url:
+            path, self.query_string = url.split('?', 1)
+        if '%' in path:
+            from microdot.urlencoded import unquote
+            path = unquote(path, False)
+        self.path = path
+        if body is not None:
+            self.body = body
+        if stream is not None:
+            self._stream = stream
+
+    @classmethod
+    def parse(cls, app, conn, client_addr):
+        """The request whose head is buffered in `conn`, or None while the
+        head has not all arrived. Raises HTTPException for what is malformed
+        or too large. The body is not read: `has_body` says whether
+        microdot.body.open_body() must be awaited."""
+        try:
+            head = conn.take(b'\r\n\r\n', 4 * cls.max_readline, 431,
+                             'Request Header Fields Too Large')
+        except HTTPException:
+            if conn.buf.find(b'\r\n', conn.pos,
+                             conn.pos + cls.max_readline) < 0:
+                raise HTTPException(414, 'URI Too Long')
+            raise
+        if head is None:
+            return None
+        try:
+            head = head.decode()
+        except UnicodeError:
+            raise HTTPException(400, 'Bad Request: request head is not UTF-8')
+        line_end = head.find('\r\n')
+        if line_end < 0:
+            line_end = len(head)
+        if line_end > cls.max_readline:
+            raise HTTPException(414, 'URI Too Long')
+        parts = head[:line_end].split(' ')
+        if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
+            raise HTTPException(400, 'Bad Request: malformed request line')
+        method, url, version = parts
+        # constants rather than a slice of the line: no string per request
+        if version == 'HTTP/1.1':
+            version = '1.1'
+        elif version == 'HTTP/1.0':
+            version = '1.0'
+        else:
+            raise HTTPException(505, 'HTTP Version Not Supported')
+        if url[0] != '/':
+            # absolute-form ("http://host/path"), as sent to proxies
+            start = url.find('/', url.find('//') + 2) if '//' in url else -1
+            if start < 0:
+                raise HTTPException(400, 'Bad Request: malformed URL')
+            url = url[start:]
+        fields = parse_headers(head, line_end)
+        # checked on the plain dict: C-level lookups
+        if version == '1.1' and 'host' not in fields:
+            raise HTTPException(400, 'Bad Request: missing Host header')
+        # NoCaseDict() without an argument: on MicroPython, a dict subclass
+        # built with one costs several microseconds more. update() is dict's
+        # own, C-level, and the names are in lower case already.
+        headers = NoCaseDict()
+        headers.update(fields)
+        # positional arguments: a call with keywords costs more on MicroPython
+        req = cls(app, client_addr, method, url, version, headers, None, None,
+                  conn)
+        if 'content-length' in fields or 'transfer-encoding' in fields:
+            req.has_body = True
+        return req
+
+    @property
+    def content_length(self):
+        length = self.headers.get('content-length')
+        return int(length) if length else len(self.body)
+
+    @property
+    def content_type(self):
+        return self.headers.get('content-type')
+
+    @property
+    def stream(self):
+        if self._stream is None:
+            from microdot.body import Body
+            self._stream = Body(None, 0)  # nothing left on the connection
+            self._stream.unread(self.body)
+        return self._stream
+
+    @property
+    def args(self):
+        if self._args is None:
+            from microdot.urlencoded import parse_urlencoded
+            self._args = parse_urlencoded(self.query_string or '')
+        return self._args
+
+    @property
+    def cookies(self):
+        if self._cookies is None:
+            from microdot.cookies import parse_cookies
+            self._cookies = parse_cookies(self.headers.get('cookie', ''))
+        return self._cookies
+
+    @property
+    def json(self):
+        if self._json is None:
+            from microdot.body import json_of
+            self._json = json_of(self)
+        return self._json
+
+    @property
+    def form(self):
+        if self._form is None:
+            from microdot.body import form_of
+            self._form = form_of(self)
+        return self._form
+
+    @property
+    def g(self):
+        if self._g is None:
+            self._g = G()
+        return self._g
+
+    def after_request(self, f):
+        """Registers `f(request, response)` to run after this request only."""
+        if not self.after_request_handlers:
+            self.after_request_handlers = []
+        self.after_request_handlers.append(f)
+        return f
+
+
+# --- The response ---------------------------------------------------------
+
+# The phrases of the statuses the framework sends itself and the common ones
+# apps use; others go out with an empty phrase, which HTTP allows.
+REASONS = {
+    200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content',
+    301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified',
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+    404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+    413: 'Payload Too Large', 414: 'URI Too Long', 426: 'Upgrade Required',
+    416: 'Range Not Satisfiable', 431: 'Request Header Fields Too Large',
+    500: 'Internal Server Error', 501: 'Not Implemented',
+    503: 'Service Unavailable', 505: 'HTTP Version Not Supported',
+}
+
+
+async def _probe():
+    pass
+
+
+_coroutine = _probe()
+coroutine_type = type(_coroutine)  # a generator on MicroPython
+_coroutine.close()
+
+
+async def call(f, *args, **kwargs):
+    """Calls a handler that may be a plain function or a coroutine function."""
+    result = f(*args, **kwargs)
+    if type(result) is coroutine_type:
+        result = await result
+    return result
+
+
+_status_lines = {}
+
+
+def status_line(status):
+    """b'HTTP/1.1 200 OK' and the like, made once per status."""
+    line = _status_lines.get(status)
+    if line is None:
+        line = ('HTTP/1.1 %d %s' % (status, REASONS.get(status, ''))).encode()
+        _status_lines[status] = line
+    return line
+
+
+try:
+    bytearray() + 'a'
+    str_is_buffer = True  # MicroPython: a str added to a bytearray is its UTF-8
+except TypeError:
+    str_is_buffer = False  # CPython: it must be encoded first
+
+
+def add_header(head, name, value):
+    """Appends b'\\r\\nname: value' to the bytearray `head`."""
+    if str_is_buffer and type(name) is str and type(value) is str:
+        # no formatted copy, and no encoded copy of that
+        head += b'\r\n'
+        head += name
+        head += b': '
+        head += value
+    else:
+        head += ('\r\n%s: %s' % (name, value)).encode()
+
+
+_charset_types = {}
+
+
+def text_content_type(content_type):
+    """`content_type` with '; charset=UTF-8', made once per type rather
+    than once per response."""
+    full = _charset_types.get(content_type)
+    if full is None:
+        full = _charset_types[content_type] = content_type + '; charset=UTF-8'
+    return full
+
+
+class Response:
+    """An HTTP response. `body` may be str, bytes, a dict or list (sent as
+    JSON), a file-like object, or a sync or async iterator (streamed)."""
+
+    types_map = {
+        'css': 'text/css', 'gif': 'image/gif', 'html': 'text/html',
+        'ico': 'image/x-icon', 'jpg': 'image/jpeg', 'jpeg': 'image/jpeg',
+        'js': 'application/javascript', 'json': 'application/json',
+        'png': 'image/png', 'svg': 'image/svg+xml', 'txt': 'text/plain',
+        'wasm': 'application/wasm',
+    }
+    default_content_type = 'text/plain'
+    default_send_file_max_age = None
+    send_file_buffer_size = 1024
+    already_handled = None  # returned by handlers that wrote to the socket
+
+    def __init__(self, body='', status_code=200, headers=None, reason=None):
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = dict(headers) if headers else {}
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            content_type = 'application/json; charset=UTF-8'
+        else:
+            if isinstance(body, str):
+                body = body.encode()
+            elif body is None:
+                body = b''
+            content_type = self.default_content_type
+            if content_type.startswith('text/'):
+                content_type = text_content_type(content_type)
+        self.body = body
+        if body and not (headers and self.header_name('content-type')):
+            self.headers['Content-Type'] = content_type
+
+    def header_name(self, name):
+        """The key under which header `name` (lower case) is set, or None."""
+        for key in self.headers:
+            if key.lower() == name:
+                return key
+        return None
+
+    def set_cookie(self, cookie, value, *args, **kwargs):
+        """Adds a Set-Cookie header: cookie, value, path, domain, expires,
+        max_age, secure, http_only, partitioned (see microdot/cookies.py,
+        imported on first use)."""
+        from microdot.cookies import set_cookie
+        set_cookie(self, cookie, value, *args, **kwargs)
+
+    def delete_cookie(self, cookie, **kwargs):
+        from microdot.cookies import delete_cookie
+        delete_cookie(self, cookie, **kwargs)
+
+    @classmethod
+    def redirect(cls, location, status_code=302):
+        if '\r' in location or '\n' in location:
+            raise ValueError('line break in redirect location')
+        return cls(status_code=status_code, headers={'Location': location})
+
+    @classmethod
+    def send_file(cls, filename, status_code=200, content_type=None,
+                  stream=None, max_age=None, compressed=False,
+                  file_extension=''):
+        from microdot.files import FileResponse  # only apps serving files
+        return FileResponse(filename, status_code, content_type, stream,
+                            max_age, compressed, file_extension)
+
+    async def write(self, conn, req=None, keep_alive=False, timeout=None):
+        """Sends the response on `conn`; returns whether the connection can
+        carry another request."""
+        if self is Response.already_handled:
+            return False  # the handler took the connection over
+        head, stream, keep_alive = self.render(req, keep_alive)
+        if stream is None:
+            await conn.send(head, timeout)
+            return keep_alive
+        from microdot.streaming import send_response  # only apps that stream
+        return await send_response(conn, req, self, head, stream, keep_alive,
+                                   timeout)
+
+    def render(self, req=None, keep_alive=False):
+        """The status line and the headers, followed by the body when it is
+        in memory, as one bytearray; synchronous, so that the server sends a
+        plain response without a coroutine per request. Returns that, the
+        body to stream after it (or None), and whether the connection can
+        carry another request."""
+        status = self.status_code
+        body = self.body
+        if isinstance(body, str):
+            body = body.encode()
+        headers = self.headers
+        http10 = req is not None and req.http_version == '1.0'
+        # one bytearray grown in place: fewer allocations than joining parts
+        if not self.reason:
+            head = bytearray(status_line(status))
+        else:
+            head = bytearray(b'HTTP/1.1 %d ' % status)
+            head += self.reason.encode()
+        for name in headers:
+            values = headers[name]
+            if isinstance(values, list):
+                for value in values:
+                    add_header(head, name, value)
+            else:
+                add_header(head, name, values)
+        stream = None
+        length = headers.get('Content-Length')
+        if status < 200 or status == 204 or status == 304:
+            body = b''
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            if length is None:
+                head += b'\r\nContent-Length: %d' % len(body)
+        else:
+            stream = body
+            if length is None:
+                if http10:
+                    keep_alive = False  # the end of the body is the close
+                else:
+                    head += b'\r\nTransfer-Encoding: chunked'
+        if not keep_alive:
+            head += b'\r\nConnection: close\r\n\r\n'
+        elif http10:
+            head += b'\r\nConnection: keep-alive\r\n\r\n'
+        else:
+            head += b'\r\n\r\n'
+        if stream is None and body and not (req is not None and
+                                            req.method == 'HEAD'):
+            head += body
+        return head, stream, keep_alive
+
+
+Response.already_handled = Response()
+redirect = Response.redirect
+send_file = Response.send_file
+
+
+# --- URL patterns ---------------------------------------------------------
+
+class URLPattern:
+    """A route's URL. Static URLs compare as strings; those with dynamic
+    segments (<name>, <int:name>, <path:name>, <re:regex:name>, or a type
+    added with register_type) compile to one regular expression, made by
+    microdot/segments.py."""
+
+    segment_patterns = {'string': '[^/]+', 'int': '-?\\d+', 'path': '.+'}
+    segment_parsers = {'int': int}
+    regex = None
+    segments = ()  # (name, parser, group number)
+
+    @classmethod
+    def register_type(cls, type_name, pattern='[^/]+', parser=None):
+        cls.segment_patterns[type_name] = pattern
+        cls.segment_parsers[type_name] = parser
+
+    def __init__(self, url_pattern):
+        self.url_pattern = url_pattern
+        if '<' in url_pattern:
+            from microdot.segments import compile_segments
+            self.regex, self.segments = compile_segments(self, url_pattern)
+
+    def match(self, path):
+        """The URL's arguments as a dict, or None if `path` does not match."""
+        if self.regex is None:
+            return {} if path == self.url_pattern else None
+        match = self.regex.match(path)
+        if match is None:
+            return None
+        args = {}
+        for name, parser, group in self.segments:
+            value = match.group(group)
+            if parser:
+                try:
+                    value = parser(value)
+                except ValueError:
+                    value = None
+                if value is None:
+                    return None
+            args[name] = value
+        return args
+
+
+# --- The application ------------------------------------------------------
+
+class Microdot:
+    """A web application. Register handlers with the decorators, then call
+    run() or await start_server()."""
+
+    max_connections = 8  # served at once; the rest wait or get 503
+    keep_alive_timeout = 10  # seconds an idle connection is kept open
+    request_timeout = 10  # seconds a stalled read or write may take
+
+    def __init__(self):
+        self.url_map = []  # (methods, URLPattern, handler, local subapp, prefix)
+        self.before_request_handlers = []
+        self.after_request_handlers = []
+        self.after_error_request_handlers = []
+        self.error_handlers = {}
+        self.options_handler = self.default_options_handler
+        self.debug = False
+        self.server = None
+
+    def route(self, url_pattern, methods=None):
+        def decorated(f):
+            self.url_map.append((methods or ['GET'], URLPattern(url_pattern),
+                                 f, None, ''))
+            return f
+        return decorated
+
+    def get(self, url_pattern):
+        return self.route(url_pattern, ['GET'])
+
+    def post(self, url_pattern):
+        return self.route(url_pattern, ['POST'])
+
+    def put(self, url_pattern):
+        return self.route(url_pattern, ['PUT'])
+
+    def patch(self, url_pattern):
+        return self.route(url_pattern, ['PATCH'])
+
+    def delete(self, url_pattern):
+        return self.route(url_pattern, ['DELETE'])
+
+    def before_request(self, f):
+        self.before_request_handlers.append(f)
+        return f
+
+    def after_request(self, f):
+        self.after_request_handlers.append(f)
+        return f
+
+    def after_error_request(self, f):
+        self.after_error_request_handlers.append(f)
+        return f
+
+    def errorhandler(self, status_code_or_exception_class):
+        def decorated(f):
+            self.error_handlers[status_code_or_exception_class] = f
+            return f
+        return decorated
+
+    def mount(self, subapp, url_prefix='', local=False):
+        """Adds `subapp`'s routes under `url_prefix`. Its hooks and error
+        handlers apply to the whole app, or with `local` to its routes only."""
+        for methods, pattern, handler, owner, prefix in subapp.url_map:
+            self.url_map.append((
+                methods, URLPattern(url_prefix + pattern.url_pattern), handler,
+                owner or (subapp if local else None), url_prefix + prefix))
+        if not local:
+            self.before_request_handlers += subapp.before_request_handlers
+            self.after_request_handlers += subapp.after_request_handlers
+            self.after_error_request_handlers += \
+                subapp.after_error_request_handlers
+            for key, handler in subapp.error_handlers.items():
+                self.error_handlers.setdefault(key, handler)
+
+    @staticmethod
+    def abort(status_code, reason=None):
+        raise HTTPException(status_code, reason)
+
+    def default_options_handler(self, request, allowed):
+        return Response('', 204, {'Allow': ', '.join(allowed)})
+
+    def find_route(self, request):
+        """Returns the matching route, or raises 404, or 405 with the methods
+        the URL allows (an OPTIONS request gets them as an answer)."""
+        method = request.method
+        for route in self.url_map:
+            methods = route[0]
+            if method in methods or (method == 'HEAD' and 'GET' in methods):
+                args = route[1].match(request.path)
+                if args is not None:
+                    request.url_args = args
+                    return route
+        allowed = []  # no route for this method: which methods has the URL?
+        for route in self.url_map:
+            if route[1].match(request.path) is not None:
+                allowed += route[0]
+        if not allowed:
+            raise HTTPException(404)
+        if 'GET' in allowed:
+            allowed.append('HEAD')
+        allowed.append('OPTIONS')
+        if method == 'OPTIONS':
+            return ['OPTIONS'], None, self.options_handler, None, allowed
+        exc = HTTPException(405)
+        exc.headers = {'Allow': ', '.join(allowed)}
+        raise exc
+
+    async def dispatch_request(self, request):
+        """Runs the hooks and the handler for `request`; always returns a
+        Response, turning errors into error responses."""
+        apps = (self,)
+        try:
+            route = self.find_route(request)
+            if route[3]:
+                apps = (self, route[3])
+                request.subapp = route[3]
+            if route[1] is None:  # automatic OPTIONS
+                return await call(route[2], request, route[4])
+            if route[4]:
+                request.url_prefix = route[4]
+            request.route = route[2]
+            result = None
+            for app in apps:
+                for hook in app.before_request_handlers:
+                    result = await call(hook, request)
+                    if result is not None:
+                        break
+                if result is not None:
+                    break
+            if result is None:
+                # not through call(): a sync handler then costs no coroutine
+                result = route[2](request, **request.url_args)
+                if type(result) is coroutine_type:
+                    result = await result
+            response = self.make_response(result)
+            if response is Response.already_handled:
+                return response  # nothing will be sent: no hook to run
+            for app in apps:
+                for hook in app.after_request_handlers:
+                    response = await call(hook, request, response) or response
+            for hook in request.after_request_handlers:
+                response = await call(hook, request, response) or response
+            return response
+        except Exception as exc:
+            return await self.handle_error(request, exc, apps)
+
+    async def handle_error(self, request, exc, apps):
+        try:
+            if isinstance(exc, HTTPException):
+                key = exc.status_code
+                response = Response(exc.reason or REASONS.get(key, 'Error'),
+                                    key, exc.headers)
+                handler = self.error_handler_for(apps, key)
+                if handler:
+                    response = self.make_response(await call(handler, request))
+            else:
+                handler = self.error_handler_for(apps, type(exc))
+                if handler:
+                    response = self.make_response(
+                        await call(handler, request, exc))
+                else:
+                    print_exception(exc)
+                    handler = self.error_handler_for(apps, 500)
+                    response = self.make_response(await call(handler, request)) \
+                        if handler else Response('Internal Server Error', 500)
+            for app in apps:
+                for hook in app.after_error_request_handlers:
+                    response = await call(hook, request, response) or response
+            return response
+        except Exception as exc:
+            print_exception(exc)
+            return Response('Internal Server Error', 500)
+
+    @staticmethod
+    def error_handler_for(apps, key):
+        """The handler for a status code, or for the closest base class of an
+        exception class; a local sub-application's handlers come first."""
+        for app in reversed(apps):
+            handlers = app.error_handlers
+            if not isinstance(key, type):
+                if key in handlers:
+                    return handlers[key]
+                continue
+            best = None
+            for cls in handlers:
+                if isinstance(cls, type) and issubclass(key, cls) and \
+                        (best is None or issubclass(cls, best)):
+                    best = cls
+            if best is not None:
+                return handlers[best]
+        return None
+
+    @staticmethod
+    def make_response(result):
+        """Turns what a handler returned into a Response."""
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, int):
+            return Response('', result)
+        if isinstance(result, tuple):
+            body, rest = result[0], result[1:]
+            if isinstance(body, int):  # (status, headers): no body
+                body, rest = '', result
+            status, headers = 200, None
+            for item in rest:
+                if isinstance(item, int):
+                    status = item
+                else:
+                    headers = item
+            return Response(body, status, headers)
+        if result is None:
+            raise ValueError('the handler returned None, not a response')
+        return Response(result)
+
+    async def start_server(self, host='0.0.0.0', port=5000, debug=False,
+                           ssl=None):
+        self.debug = debug
+        self.server = Server(self, ssl)
+        if debug:
+            print('Starting async server on {}:{}...'.format(host, port))
+        await self.server.serve(host, port)
+
+    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
+        try:
+            asyncio.run(self.start_server(host, port, debug, ssl))
+        except KeyboardInterrupt:
+            pass
+
+    def shutdown(self):
+        """Stops accepting requests; run() returns once those in progress
+        are answered."""
+        self.server.close()
+
+
+# --- The server -----------------------------------------------------------
+
+class Connection:
+    """One client connection: buffered reads (a request head usually arrives
+    in one read, and bytes past a request are kept for the next one, which
+    is how pipelining works), writes, and the time the reaper checks."""
+
+    read_size = 1024
+    # defaults shared by all connections: each stores only what changes
+    scheme = 'http'
+    buf = b''
+    pos = 0
+    timeout = None  # ms allowed since `since`, None while the app works
+    # no request in progress (waiting for one, or for the rest of its head),
+    # so it may be closed to make room or at shutdown
+    idle = True
+    task = None
+
+    def __init__(self, reader, writer, scheme='http'):
+        self.reader = reader
+        self.writer = writer
+        if scheme != 'http':
+            self.scheme = scheme
+        self.since = ticks_ms()
+
+    async def fill(self):
+        self.received(await self.reader.read(self.read_size))
+
+    def received(self, data):
+        """Appends what a read returned to the buffer; EOFError if the client
+        has closed the connection."""
+        if not data:
+            raise EOFError
+        self.since = ticks_ms()
+        if self.pos < len(self.buf):
+            data = self.buf[self.pos:] + data
+        self.buf = data
+        self.pos = 0
+
+    def take(self, separator, limit, status, reason):
+        """Returns the buffered bytes before `separator` and consumes both,
+        or None if `separator` has not arrived yet; raises
+        HTTPException(status, reason) if more than `limit` bytes come first."""
+        end = self.buf.find(separator, self.pos)
+        if (end if end >= 0 else len(self.buf)) - self.pos > limit:
+            raise HTTPException(status, reason)
+        if end < 0:
+            return None
+        data = self.buf[self.pos:end]
+        self.pos = end + len(separator)
+        return data
+
+    async def read(self, n):
+        """Returns between 1 and `n` bytes; EOFError if the client is gone."""
+        if self.pos >= len(self.buf):
+            self.buf = b''
+            self.pos = 0
+            data = await self.reader.read(n)  # large bodies skip the buffer
+            if not data:
+                raise EOFError
+            self.since = ticks_ms()
+            return data
+        data = self.buf[self.pos:self.pos + n]
+        self.pos += len(data)
+        return data
+
+    async def send(self, data, timeout=None):
+        self.writer.write(data)
+        self.since = ticks_ms()
+        self.timeout = timeout
+        await self.writer.drain()
+        self.timeout = None
+
+
+def keep_alive(req):
+    connection = req.headers.get('connection', '').lower()
+    if req.http_version == '1.0':
+        return 'keep-alive' in connection
+    return 'close' not in connection
+
+
+class Server:
+    """Accepts connections for an app and answers their requests in order.
+
+    At most `app.max_connections` are served at once (an ESP32 has about ten
+    sockets): a new client takes the place of one idle between requests, or
+    gets 503. Connections idle for `app.keep_alive_timeout` seconds, or stalled
+    for `app.request_timeout` seconds while sending a request or receiving a
+    response, are closed by one reaper task."""
+
+    def __init__(self, app, ssl=None):
+        self.app = app
+        self.scheme = 'https' if ssl else 'http'
+        self.ssl = ssl
+        self.connections = []
+        self.server = None
+        self.closing = False
+        self.closed_at = 0  # ticks_ms() when close() was called
+
+    async def serve(self, host, port):
+        self.server = await asyncio.start_server(self.handle, host, port,
+                                                 ssl=self.ssl)
+        reaper = asyncio.create_task(self.reap())
+        try:
+            await self.server.wait_closed()
+            while self.connections:  # let the requests in progress finish
+                await asyncio.sleep(0.05)
+        finally:
+            reaper.cancel()
+
+    def close(self):
+        """Stops accepting; idle connections are closed now, busy ones when
+        their response is sent or, at the latest, `app.request_timeout`
+        seconds later (a WebSocket or an event stream never ends by itself)."""
+        self.closing = True
+        self.closed_at = ticks_ms()
+        if self.server:
+            self.server.close()
+        for conn in self.connections:
+            if conn.idle:
+                conn.task.cancel()
+
+    async def reap(self):
+        while True:
+            await asyncio.sleep(1)
+            now = ticks_ms()
+            late = self.closing and ticks_diff(now, self.closed_at) > \
+                self.app.request_timeout * 1000
+            for conn in self.connections:
+                if late or conn.timeout is not None and \
+                        ticks_diff(now, conn.since) > conn.timeout:
+                    conn.task.cancel()
+
+    def make_room(self):
+        if len(self.connections) < self.app.max_connections:
+            return True
+        idle = [c for c in self.connections if c.idle]
+        if not idle:
+            return False
+        oldest = idle[0]
+        for conn in idle:
+            if ticks_diff(conn.since, oldest.since) < 0:
+                oldest = conn
+        self.connections.remove(oldest)
+        oldest.task.cancel()
+        return True
+
+    async def handle(self, reader, writer):
+        conn = Connection(reader, writer, self.scheme)
+        conn.task = asyncio.current_task()
+        try:
+            if self.closing or not self.make_room():
+                await Response('Service Unavailable: too many connections',
+                               503, {'Retry-After': '5'}).write(conn)
+                await linger(conn)
+                return
+            self.connections.append(conn)
+            await serve_connection(self.app, conn, self)
+        except asyncio.CancelledError:
+            pass  # closed by the reaper, to make room, or by shutdown()
+        except OSError:
+            pass  # the client went away
+        except Exception as exc:
+            print_exception(exc)
+        finally:
+            if conn in self.connections:
+                self.connections.remove(conn)
+            await close(writer)
+
+
+async def linger(conn):
+    """Reads what the client still sends, for a second at most, before the
+    connection is closed: closing with unread input makes TCP send a reset,
+    and the client may lose the response it was sent."""
+    async def discard():
+        while True:
+            await conn.read(1024)
+    try:
+        await asyncio.wait_for(discard(), 1)
+    except Exception:
+        pass  # EOFError: the client closed; TimeoutError: it did not
+
+
+async def close(writer):
+    try:
+        writer.close()
+        await writer.wait_closed()
+    except Exception:
+        pass  # the client may have reset the connection already
+
+
+async def serve_connection(app, conn, server=None):
+    """Answers the requests on one connection, in order, until either side
+    closes it."""
+    client_addr = conn.writer.get_extra_info('peername')
+    app_timeout_ms = app.request_timeout * 1000
+    idle_timeout_ms = app.keep_alive_timeout * 1000
+    while True:
+        conn.idle = True
+        conn.timeout = idle_timeout_ms
+        try:
+            if conn.pos >= len(conn.buf):
+                # conn.fill() without its coroutine
+                conn.received(await conn.reader.read(conn.read_size))
+            else:
+                conn.since = ticks_ms()  # a pipelined request, already here
+            conn.timeout = app_timeout_ms  # the whole head must come in time
+            req = Request.parse(app, conn, client_addr)
+            while req is None:  # the head came in more than one read
+                await conn.fill()
+                req = Request.parse(app, conn, client_addr)
+            if req.has_body:
+                from microdot.body import open_body
+                await open_body(req, conn)
+        except EOFError:
+            return
+        except HTTPException as exc:
+            conn.idle = False
+            # the stream can't be trusted past a bad request: answer and close
+            await Response(exc.reason, exc.status_code).write(conn)
+            await linger(conn)
+            return
+        finally:
+            conn.timeout = None
+        conn.idle = False  # a request in progress: shutdown() lets it finish
+        if conn.scheme != 'http':
+            req.scheme = conn.scheme
+        if app.debug:
+            print(req.method, req.url)
+        res = await app.dispatch_request(req)
+        body = req._stream
+        unread = body is not None and not (body.done and not body.pending)
+        keep = keep_alive(req) and not unread and \
+            not (server and server.closing)
+        if res is Response.already_handled:
+            keep = False  # the handler took the connection over
+        else:
+            # write()'s two steps, without a coroutine of write() itself
+            head, stream, keep = res.render(req, keep)
+            if stream is None:
+                await conn.send(head, app_timeout_ms)
+            else:
+                from microdot.streaming import send_response
+                keep = await send_response(conn, req, res, head, stream, keep,
+                                           app_timeout_ms)
+        if not keep:
+            if unread or conn.pos < len(conn.buf):
+                await linger(conn)
+            return
+
 
 __all__ = ['Microdot', 'Request', 'Response', 'HTTPException', 'abort',
            'redirect', 'send_file', 'URLPattern', 'MultiDict', 'NoCaseDict']

@@ -9,9 +9,9 @@ scopes are refused: microdot.websocket needs the connection's socket."""
 import asyncio
 from urllib.parse import quote
 
-from microdot.app import Microdot as BaseMicrodot
-from microdot.request import Request, HTTPException, NoCaseDict, Body
-from microdot.response import Response, call
+from microdot import Microdot as BaseMicrodot, Request, Response, \
+    HTTPException, NoCaseDict, call
+from microdot.body import Body
 from microdot.streaming import send_stream
 
 # characters a URL path may hold unescaped (RFC 3986 pchar and "/")

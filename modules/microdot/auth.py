@@ -4,8 +4,7 @@ decorates routes with the auth object; the user the callback returns is
 `request.g.current_user` while the route runs."""
 import binascii
 
-from microdot.request import HTTPException
-from microdot.response import call
+from microdot import HTTPException, call
 
 
 def compare_digest(a, b):

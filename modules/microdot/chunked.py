@@ -1,6 +1,17 @@
 """Request bodies sent with chunked transfer coding (curl sends them for
-uploads from a pipe). Imported by Request for the first such body."""
-from microdot.request import Body, HTTPException
+uploads from a pipe). Imported by microdot.body for the first such body."""
+from microdot import HTTPException
+from microdot.body import Body
+
+
+async def read_line(conn, limit, status, reason):
+    """The next line from `conn`, without its CRLF, waiting for it to
+    arrive; HTTPException(status, reason) if it is longer than `limit`."""
+    while True:
+        line = conn.take(b'\r\n', limit, status, reason)
+        if line is not None:
+            return line
+        await conn.fill()
 
 
 class ChunkedBody(Body):
@@ -13,8 +24,8 @@ class ChunkedBody(Body):
         self.limit = limit
 
     async def next_chunk(self):
-        line = await self.conn.read_until(b'\r\n', 256, 400,
-                                          'Bad Request: bad chunk size line')
+        line = await read_line(self.conn, 256, 400,
+                               'Bad Request: bad chunk size line')
         size = line.split(b';')[0].strip()
         try:
             if not size or size.strip(b'0123456789abcdefABCDEF'):
@@ -26,13 +37,13 @@ class ChunkedBody(Body):
         if self.limit < 0:
             raise HTTPException(413, 'Payload Too Large')
         if size == 0:
-            while await self.conn.read_until(b'\r\n', 1024, 431,
-                                             'Request trailers too large'):
+            while await read_line(self.conn, 1024, 431,
+                                  'Request trailers too large'):
                 pass
             self.done = True
         self.left = size
 
     async def end_chunk(self):
-        if await self.conn.read_until(b'\r\n', 2, 400, 'Bad Request: chunk '
-                                      'longer than its size'):
+        if await read_line(self.conn, 2, 400,
+                           'Bad Request: chunk longer than its size'):
             raise HTTPException(400, 'Bad Request: chunk longer than its size')

@@ -1,5 +1,5 @@
-"""Set-Cookie headers: Response.set_cookie() and delete_cookie() import this
-module on first use, so apps without cookies do not load it."""
+"""Cookies: Response.set_cookie(), delete_cookie() and request.cookies import
+this module on first use, so apps without cookies do not load it."""
 import time
 
 
@@ -41,3 +41,13 @@ def delete_cookie(response, cookie, **kwargs):
     kwargs['expires'] = 'Thu, 01 Jan 1970 00:00:01 GMT'
     kwargs['max_age'] = 0
     set_cookie(response, cookie, '', **kwargs)
+
+
+def parse_cookies(header):
+    """The Cookie request header as a dict: `request.cookies`."""
+    cookies = {}
+    for item in header.split(';'):
+        name, eq, value = item.strip().partition('=')
+        if eq:
+            cookies[name] = value
+    return cookies

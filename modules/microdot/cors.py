@@ -1,6 +1,6 @@
 """Cross-Origin Resource Sharing: the Access-Control-* headers that let pages
 from other origins use the app, as the Fetch standard's CORS protocol asks."""
-from microdot.response import call
+from microdot import call
 
 
 class CORS:

@@ -1,7 +1,7 @@
 """Cross-Site Request Forgery protection: requests that change state and that
 a browser sends on behalf of another site are refused with 403. Browsers say
 where a request comes from in Sec-Fetch-Site; older ones only in Origin."""
-from microdot.request import HTTPException
+from microdot import HTTPException
 
 
 class CSRF:

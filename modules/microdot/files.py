@@ -2,8 +2,7 @@
 variants. Imported on the first send_file() call, not with the framework."""
 import os
 
-from microdot.request import abort
-from microdot.response import Response
+from microdot import Response, abort
 
 
 def etag_matches(if_none_match, etag):

@@ -1,7 +1,7 @@
 """User logins on top of the session: the logged-in user's id is kept in the
 session, and a "remember me" cookie can log the user back in after the
 browser session has ended. Needs a Session set up on the app."""
-from microdot.response import redirect, call
+from microdot import redirect, call
 from microdot.session import now
 
 

@@ -5,8 +5,8 @@ request.form and request.files before the handler runs."""
 import io
 import os
 
-from microdot.request import HTTPException, MultiDict
-from microdot.response import call
+from microdot import HTTPException, call
+from microdot.urlencoded import MultiDict
 
 TOO_LARGE = 'Payload Too Large: form data'
 

@@ -3,8 +3,7 @@ over one long text/event-stream response."""
 import asyncio
 import json
 
-from microdot.response import Response
-from microdot.server import print_exception
+from microdot import Response, print_exception
 
 
 class SSE:

@@ -1,7 +1,22 @@
 """Sending a body that is not in memory: a file, or a sync or async iterator.
-Imported by Response.write for the first such body, so apps that answer only
-with str, bytes and JSON never load it."""
-from microdot.response import call
+Imported for the first such body, so apps that answer only with str, bytes
+and JSON never load it."""
+from microdot import call
+
+
+async def send_response(conn, req, res, head, stream, keep_alive, timeout):
+    """Sends `res`, whose render() returned `head` and left `stream` out of
+    it; returns whether the connection can carry another request."""
+    head_only = req is not None and req.method == 'HEAD'
+    http10 = req is not None and req.http_version == '1.0'
+    length = res.headers.get('Content-Length')
+    if length is not None:
+        length = int(length)
+    if not await send_stream(conn, head, stream, 0 if head_only else length,
+                             length is None and not http10 and not head_only,
+                             res.send_file_buffer_size, timeout):
+        keep_alive = False  # shorter than announced: out of sync
+    return keep_alive
 
 
 async def send_stream(conn, head, stream, length, chunked, size, timeout):

@@ -3,8 +3,7 @@ HTTP/1.1 bytes and goes through the same connection code as a socket's."""
 import json
 import time
 
-from microdot.request import NoCaseDict
-from microdot.server import Connection, serve_connection
+from microdot import NoCaseDict, Connection, serve_connection
 
 
 class MemoryReader:

@@ -4,9 +4,7 @@ import asyncio
 import binascii
 import hashlib
 
-from microdot.request import HTTPException
-from microdot.response import Response
-from microdot.server import print_exception, linger
+from microdot import HTTPException, Response, print_exception, linger
 
 GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 

@@ -9,10 +9,9 @@ async handlers work too. The server's environ is `request.environ`."""
 import asyncio
 from urllib.parse import quote
 
-from microdot.app import Microdot as BaseMicrodot
+from microdot import Microdot as BaseMicrodot, Request, Response, \
+    HTTPException, NoCaseDict, REASONS, call
 from microdot.asgi import Stream, read_request, response_parts, PATH_SAFE
-from microdot.request import Request, HTTPException, NoCaseDict
-from microdot.response import Response, REASONS, call
 
 
 class Input(Stream):

@@ -5,7 +5,7 @@ import json
 
 from microdot import Microdot
 from microdot import sse as sse_module
-from microdot import server as server_module
+import microdot as server_module
 from microdot.sse import SSE, with_sse, sse_response
 from microdot.test_client import TestClient
 from support import Serving, parse

@@ -13,8 +13,8 @@ from firmware_paths import BOARDS, ROOT
 import frozen
 import manifest_eval
 
-CORE = {'__init__', 'app', 'request', 'response', 'routing', 'server',
-        'files', 'streaming', 'chunked', 'cookies', 'microdot'}
+CORE = {'__init__', 'body', 'chunked', 'urlencoded', 'segments', 'cookies',
+        'files', 'streaming', 'microdot'}
 NEVER_FROZEN = {'jinja', 'asgi', 'wsgi', 'test_client', 'utemplate'}
 APP = {'main.py', 'api.py', 'ota.py', 'image.py', 'hw/__init__.py',
        'hw/esp32.py', 'hw/otadata.py'}

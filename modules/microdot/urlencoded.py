@@ -1,0 +1,74 @@
+"""Query strings and urlencoded forms: `request.args` and `request.form`
+load this module on first use, and so does a path with %-escapes."""
+from microdot import HTTPException
+
+
+class MultiDict(dict):
+    """A dict whose keys may repeat (query strings, forms): `d[key]` is the
+    first value, `getlist(key)` all of them."""
+
+    multi = None  # key -> list of all values, only for keys seen twice
+
+    def add(self, key, value):
+        if key not in self:
+            super().__setitem__(key, value)
+            return
+        if self.multi is None:
+            self.multi = {}
+        self.multi.setdefault(key, [self[key]]).append(value)
+
+    def __setitem__(self, key, value):
+        if self.multi:
+            self.multi.pop(key, None)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        if self.multi:
+            self.multi.pop(key, None)
+        super().__delitem__(key)
+
+    def get(self, key, default=None, type=None):
+        if key not in self:
+            return default
+        value = self[key]
+        if type is not None:
+            try:
+                return type(value)
+            except ValueError:
+                return default
+        return value
+
+    def getlist(self, key, type=None):
+        if key not in self:
+            return []
+        values = (self.multi or {}).get(key) or [self[key]]
+        return [type(v) for v in values] if type else list(values)
+
+
+def unquote(text, plus=True):
+    """Decodes %XX escapes (and '+' as space, for forms and query strings)."""
+    if plus and '+' in text:
+        text = text.replace('+', ' ')
+    if '%' not in text:
+        return text
+    parts = text.encode().split(b'%')
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        try:
+            out.append(int(part[:2], 16))
+            out += part[2:]
+        except ValueError:
+            out += b'%' + part  # not an escape: keep it as sent
+    try:
+        return out.decode()
+    except UnicodeError:
+        raise HTTPException(400, 'Bad Request: invalid UTF-8 in URL or form')
+
+
+def parse_urlencoded(text):
+    args = MultiDict()
+    for item in text.split('&'):
+        if item:
+            key, _, value = item.partition('=')
+            args.add(unquote(key), unquote(value))
+    return args
