@@ -926,8 +926,11 @@ class Server:
         return True
 
     async def handle(self, reader, writer):
+        """Answers the requests on one connection, in order, until either
+        side closes it."""
         conn = Connection(reader, writer, self.scheme)
         conn.task = asyncio.current_task()
+        app = self.app
         try:
             if self.closing or not self.make_room():
                 await Response('Service Unavailable: too many connections',
@@ -935,7 +938,63 @@ class Server:
                 await linger(conn)
                 return
             self.connections.append(conn)
-            await serve_connection(self.app, conn, self)
+            client_addr = writer.get_extra_info('peername')
+            app_timeout_ms = app.request_timeout * 1000
+            idle_timeout_ms = app.keep_alive_timeout * 1000
+            while True:
+                conn.idle = True
+                conn.timeout = idle_timeout_ms
+                try:
+                    if conn.pos >= len(conn.buf):
+                        # conn.fill() without its coroutine
+                        conn.received(await reader.read(conn.read_size))
+                    else:
+                        conn.since = ticks_ms()  # pipelined, already here
+                    conn.timeout = app_timeout_ms  # the head must come in time
+                    req = Request.parse(app, conn, client_addr)
+                    while req is None:  # the head came in more than one read
+                        await conn.fill()
+                        req = Request.parse(app, conn, client_addr)
+                    if req.has_body:
+                        from microdot.body import open_body
+                        await open_body(req, conn)
+                except EOFError:
+                    return
+                except HTTPException as exc:
+                    conn.idle = False
+                    # the stream can't be trusted past a bad request: answer
+                    # and close
+                    await Response(exc.reason, exc.status_code).write(conn)
+                    await linger(conn)
+                    return
+                finally:
+                    conn.timeout = None
+                conn.idle = False  # in progress: shutdown() lets it finish
+                if conn.scheme != 'http':
+                    req.scheme = conn.scheme
+                if app.debug:
+                    print(req.method, req.url)
+                res = await app.dispatch_request(req)
+                body = req._stream
+                unread = body is not None and not (body.done and
+                                                   not body.pending)
+                keep = keep_alive(req) and not unread and not self.closing
+                if res is Response.already_handled:
+                    keep = False  # the handler took the connection over
+                else:
+                    # write()'s two steps, without a coroutine of write()
+                    head, stream, keep = res.render(req, keep)
+                    if stream is None:
+                        await conn.send(head, app_timeout_ms)
+                    else:
+                        from microdot.streaming import send_response
+                        keep = await send_response(conn, req, res, head,
+                                                   stream, keep,
+                                                   app_timeout_ms)
+                if not keep:
+                    if unread or conn.pos < len(conn.buf):
+                        await linger(conn)
+                    return
         except asyncio.CancelledError:
             pass  # closed by the reaper, to make room, or by shutdown()
         except OSError:
@@ -945,7 +1004,11 @@ class Server:
         finally:
             if conn in self.connections:
                 self.connections.remove(conn)
-            await close(writer)
+            try:
+                writer.close()
+                await writer.wait_closed()
+            except Exception:
+                pass  # the client may have reset the connection already
 
 
 async def linger(conn):
@@ -959,74 +1022,6 @@ async def linger(conn):
         await asyncio.wait_for(discard(), 1)
     except Exception:
         pass  # EOFError: the client closed; TimeoutError: it did not
-
-
-async def close(writer):
-    try:
-        writer.close()
-        await writer.wait_closed()
-    except Exception:
-        pass  # the client may have reset the connection already
-
-
-async def serve_connection(app, conn, server=None):
-    """Answers the requests on one connection, in order, until either side
-    closes it."""
-    client_addr = conn.writer.get_extra_info('peername')
-    app_timeout_ms = app.request_timeout * 1000
-    idle_timeout_ms = app.keep_alive_timeout * 1000
-    while True:
-        conn.idle = True
-        conn.timeout = idle_timeout_ms
-        try:
-            if conn.pos >= len(conn.buf):
-                # conn.fill() without its coroutine
-                conn.received(await conn.reader.read(conn.read_size))
-            else:
-                conn.since = ticks_ms()  # a pipelined request, already here
-            conn.timeout = app_timeout_ms  # the whole head must come in time
-            req = Request.parse(app, conn, client_addr)
-            while req is None:  # the head came in more than one read
-                await conn.fill()
-                req = Request.parse(app, conn, client_addr)
-            if req.has_body:
-                from microdot.body import open_body
-                await open_body(req, conn)
-        except EOFError:
-            return
-        except HTTPException as exc:
-            conn.idle = False
-            # the stream can't be trusted past a bad request: answer and close
-            await Response(exc.reason, exc.status_code).write(conn)
-            await linger(conn)
-            return
-        finally:
-            conn.timeout = None
-        conn.idle = False  # a request in progress: shutdown() lets it finish
-        if conn.scheme != 'http':
-            req.scheme = conn.scheme
-        if app.debug:
-            print(req.method, req.url)
-        res = await app.dispatch_request(req)
-        body = req._stream
-        unread = body is not None and not (body.done and not body.pending)
-        keep = keep_alive(req) and not unread and \
-            not (server and server.closing)
-        if res is Response.already_handled:
-            keep = False  # the handler took the connection over
-        else:
-            # write()'s two steps, without a coroutine of write() itself
-            head, stream, keep = res.render(req, keep)
-            if stream is None:
-                await conn.send(head, app_timeout_ms)
-            else:
-                from microdot.streaming import send_response
-                keep = await send_response(conn, req, res, head, stream, keep,
-                                           app_timeout_ms)
-        if not keep:
-            if unread or conn.pos < len(conn.buf):
-                await linger(conn)
-            return
 
 
 __all__ = ['Microdot', 'Request', 'Response', 'HTTPException', 'abort',

@@ -3,7 +3,7 @@ HTTP/1.1 bytes and goes through the same connection code as a socket's."""
 import json
 import time
 
-from microdot import NoCaseDict, Connection, serve_connection
+from microdot import NoCaseDict, Server
 
 
 class MemoryReader:
@@ -122,9 +122,9 @@ class TestClient:
         head = method + ' ' + path + ' HTTP/1.1\r\n' + ''.join(
             k + ': ' + v + '\r\n' for k, v in headers.items()) + '\r\n'
         writer = MemoryWriter()
-        conn = Connection(MemoryReader(head.encode() + body), writer,
-                          self.scheme)
-        await serve_connection(self.app, conn)
+        server = Server(self.app)
+        server.scheme = self.scheme
+        await server.handle(MemoryReader(head.encode() + body), writer)
         response = TestResponse.parse(writer.data, method == 'HEAD')
         self._update_cookies(response.headers.get('Set-Cookie', []))
         return response
