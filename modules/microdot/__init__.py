@@ -103,10 +103,12 @@ def parse_headers(head, end):
         if end < 0:
             end = len(head)
         colon = head.find(':', start, end)
-        # RFC 9112: no whitespace before the colon, and no line folding
-        if colon <= start or head[start] in ' \t' or head[colon - 1] in ' \t':
-            raise HTTPException(400, 'Bad Request: malformed header line')
         name = names[start:colon]
+        # RFC 9112: no whitespace before the colon, and no line folding (a
+        # line starting with whitespace); a name has no whitespace at all.
+        # Checked on the name: head[i] would make a str per check.
+        if colon <= start or ' ' in name or '\t' in name:
+            raise HTTPException(400, 'Bad Request: malformed header line')
         start = colon + 1
         # past the usual single space, strip() has nothing left to do and
         # returns the slice itself rather than a copy
@@ -141,6 +143,7 @@ class Request:
     url_args = None
     after_request_handlers = ()
     has_body = False  # set by parse(): microdot.body.open_body() must run
+    keep_alive = True  # set by parse(): the client allows another request
     _stream = None
     _args = None
     _cookies = None
@@ -194,18 +197,27 @@ class Request:
             line_end = len(head)
         if line_end > cls.max_readline:
             raise HTTPException(414, 'URI Too Long')
-        parts = head[:line_end].split(' ')
-        if len(parts) != 3 or not parts[1] or not parts[2].startswith('HTTP/'):
+        # method SP target SP version, located with find() rather than
+        # split(): on MicroPython every new str costs a lookup in the table
+        # of interned strings, and the version needs no str of its own
+        space = head.find(' ')
+        url_end = head.find(' ', space + 1)
+        if not 0 < space < url_end - 1 < line_end or \
+                head.find(' ', url_end + 1, line_end) >= 0 or \
+                not head.startswith('HTTP/', url_end + 1):
             raise HTTPException(400, 'Bad Request: malformed request line')
-        method, url, version = parts
+        if line_end != url_end + 9:
+            raise HTTPException(505, 'HTTP Version Not Supported')
         # constants rather than a slice of the line: no string per request
-        if version == 'HTTP/1.1':
+        if head.startswith('1.1', url_end + 6):
             version = '1.1'
-        elif version == 'HTTP/1.0':
+        elif head.startswith('1.0', url_end + 6):
             version = '1.0'
         else:
             raise HTTPException(505, 'HTTP Version Not Supported')
-        if url[0] != '/':
+        method = head[:space]
+        url = head[space + 1:url_end]
+        if not url.startswith('/'):
             # absolute-form ("http://host/path"), as sent to proxies
             start = url.find('/', url.find('//') + 2) if '//' in url else -1
             if start < 0:
@@ -225,6 +237,15 @@ class Request:
                   conn)
         if 'content-length' in fields or 'transfer-encoding' in fields:
             req.has_body = True
+        # HTTP/1.1 keeps the connection unless the client says close;
+        # HTTP/1.0 closes it unless the client says keep-alive
+        connection = fields.get('connection')
+        if connection is not None:
+            connection = connection.lower()
+        if (version == '1.0' and (connection is None or
+                                  'keep-alive' not in connection)) or \
+                (connection is not None and 'close' in connection):
+            req.keep_alive = False
         return req
 
     @property
@@ -852,13 +873,6 @@ class Connection:
         self.timeout = None
 
 
-def keep_alive(req):
-    connection = req.headers.get('connection', '').lower()
-    if req.http_version == '1.0':
-        return 'keep-alive' in connection
-    return 'close' not in connection
-
-
 class Server:
     """Accepts connections for an app and answers their requests in order.
 
@@ -978,7 +992,7 @@ class Server:
                 body = req._stream
                 unread = body is not None and not (body.done and
                                                    not body.pending)
-                keep = keep_alive(req) and not unread and not self.closing
+                keep = req.keep_alive and not unread and not self.closing
                 if res is Response.already_handled:
                     keep = False  # the handler took the connection over
                 else:
