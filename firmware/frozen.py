@@ -4,7 +4,7 @@ compiled to .mpy with mpy-cross, and their sizes.
 
     files = frozen_files('ESP32_GENERIC_C3')
     sizes = compile_files(files, 'build/frozen-C3', mpy_cross='mpy-cross')
-    # {'microdot/app.py': 3074, ...}: .mpy bytes per module
+    # {'microdot/__init__.py': 9974, ...}: .mpy bytes per module
 
 The .mpy size is the bytecode and constants that get frozen; in the image
 they take a little more (the C structures mpy-tool wraps them in), which
