@@ -77,6 +77,14 @@ async def read_request(app, stream, client_addr, method, url, http_version,
                    stream=stream)
 
 
+def check_conditions(res, req):
+    """What render() does before a response goes out on the framework's own
+    server: a file answers 304 or 206 as the request's headers ask."""
+    check = getattr(res, 'check_conditions', None)
+    if check is not None:
+        check(req)
+
+
 def response_parts(res):
     """The header list, as (name, str value) pairs, and the body of `res`,
     prepared as Microdot's server prepares them: a str body is encoded, a
@@ -177,6 +185,7 @@ class Microdot(BaseMicrodot):
             return  # the client went away while sending the body
         else:
             res = await self.dispatch_request(req)
+            check_conditions(res, req)
         headers, body = response_parts(res)
         await send({'type': 'http.response.start', 'status': res.status_code,
                     'headers': [(name.lower().encode(), value.encode())

@@ -51,11 +51,16 @@ class FileResponse(Response):
         self.size = size
 
     def render(self, req=None, keep_alive=False):
-        if req is not None and self.status_code == 200 and self.etag:
+        if req is not None:
             self.check_conditions(req)
         return super().render(req, keep_alive)
 
     def check_conditions(self, req):
+        """Turns this 200 into a 304 or a 206 (or a 416) as the request's
+        If-None-Match, Range and If-Range headers ask. Called by render(),
+        and by the ASGI and WSGI adapters, which send without it."""
+        if self.status_code != 200 or not self.etag:
+            return
         match = req.headers.get('If-None-Match')
         if match is not None:
             if etag_matches(match, self.etag):

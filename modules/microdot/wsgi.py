@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 from microdot import Microdot as BaseMicrodot, Request, Response, \
     HTTPException, NoCaseDict, REASONS, call
-from microdot.asgi import Stream, read_request, response_parts, PATH_SAFE
+from microdot.asgi import Stream, read_request, response_parts, \
+    check_conditions, PATH_SAFE
 
 
 class Input(Stream):
@@ -131,7 +132,9 @@ class Microdot(BaseMicrodot):
             req = await self.wsgi_request(environ)
         except HTTPException as exc:
             return Response(exc.reason, exc.status_code)
-        return await self.dispatch_request(req)
+        res = await self.dispatch_request(req)
+        check_conditions(res, req)
+        return res
 
     async def wsgi_request(self, environ):
         headers = NoCaseDict()

@@ -5,10 +5,12 @@ import asyncio
 import http.client
 import io
 import json
+import os
 import socket
+import tempfile
 import threading
 
-from microdot import Request, Response
+from microdot import Request, Response, send_file
 
 
 def make_app(microdot_class, adapter_fields, **kwargs):
@@ -60,6 +62,15 @@ def make_app(microdot_class, adapter_fields, **kwargs):
     async def file(request):
         return Response(io.BytesIO(b'0123456789' * 300),
                         headers={'Content-Type': 'application/octet-stream'})
+
+    # a file on disk: send_file() gives it an ETag and byte ranges
+    sent = os.path.join(tempfile.mkdtemp(), 'sent.txt')
+    with open(sent, 'wb') as f:
+        f.write(b'0123456789' * 10)
+
+    @app.get('/sent-file')
+    async def sent_file(request):
+        return send_file(sent)
 
     @app.get('/short')
     async def short(request):

@@ -202,6 +202,20 @@ async def test_head():
     assert app.closed.is_set()
 
 
+async def test_file_conditions():
+    # as on the framework's own server: If-None-Match -> 304, Range -> 206
+    app = make_app()
+    res = await call(app, 'GET', '/sent-file')
+    assert res.status == 200 and res.body == b'0123456789' * 10
+    etag = res.header('etag')
+    res = await call(app, 'GET', '/sent-file',
+                     headers=[('If-None-Match', etag)])
+    assert res.status == 304 and res.body == b''
+    res = await call(app, 'GET', '/sent-file', headers=[('Range', 'bytes=12-15')])
+    assert res.status == 206 and res.body == b'2345'
+    assert res.header('content-range') == 'bytes 12-15/100'
+
+
 async def test_streamed_response():
     app = make_app()
     res = await call(app, 'GET', '/pieces?n=4')

@@ -209,6 +209,19 @@ def test_head():
     assert app.closed.is_set()
 
 
+def test_file_conditions():
+    # as on the framework's own server: If-None-Match -> 304, Range -> 206
+    app = make_app()
+    res = Call(app, 'GET', '/sent-file').run()
+    assert res.status.startswith('200') and res.body == b'0123456789' * 10
+    etag = res.header('etag')
+    res = Call(app, 'GET', '/sent-file', headers={'If-None-Match': etag}).run()
+    assert res.status.startswith('304') and res.body == b''
+    res = Call(app, 'GET', '/sent-file', headers={'Range': 'bytes=12-15'}).run()
+    assert res.status.startswith('206') and res.body == b'2345'
+    assert res.header('content-range') == 'bytes 12-15/100'
+
+
 def test_streamed_responses():
     app = make_app()
     res = Call(app, 'GET', '/pieces?n=4').run()
