@@ -17,6 +17,10 @@ def make_app():
     def number(req, n):
         return str(n)
 
+    @app.get('/keep')
+    def keep(req):
+        return str(req.keep_alive)
+
     @app.post('/echo')
     def echo(req):
         return req.body
@@ -140,6 +144,23 @@ async def test_expect_100_continue():
             writer.close()
     finally:
         Request.max_body_length = old
+
+
+async def test_request_keep_alive_says_what_the_client_asked_for():
+    cases = [
+        (b'HTTP/1.1', b'', 'True'),
+        (b'HTTP/1.1', b'Connection: close\r\n', 'False'),
+        (b'HTTP/1.1', b'Connection: Upgrade, Close\r\n', 'False'),
+        (b'HTTP/1.0', b'', 'False'),
+        (b'HTTP/1.0', b'Connection: Keep-Alive\r\n', 'True'),
+    ]
+    async with Serving(make_app()) as server:
+        for version, header, expected in cases:
+            res = await server.ask(b'GET /keep ' + version +
+                                   b'\r\nHost: x\r\n' + header + b'\r\n')
+            assert res.text == expected, (version, header, res.text)
+            assert (res.headers.get('Connection', '').lower() == 'close') \
+                == (expected == 'False')
 
 
 async def test_malformed_requests_get_clear_errors_and_server_keeps_serving():
