@@ -63,6 +63,14 @@ async def main():
     loaded('query')
 
 asyncio.run(main())
+
+# public names and submodules, as Microdot's package gives them
+from microdot import MultiDict, cors
+assert MultiDict.__name__ == 'MultiDict' and cors.CORS
+try:
+    from microdot import no_such_module
+except ImportError:
+    loaded('names')
 '''
 
 
@@ -87,6 +95,9 @@ def check(steps):
     # a body: its reader; JSON decoding is in the same module
     assert steps['post'] == steps['get'] | {'body'}
     assert steps['query'] == steps['post'] | {'urlencoded'}
+    # `from microdot import cors` on MicroPython too, where the package's
+    # __getattr__ is asked first; a missing name is an ImportError
+    assert steps['names'] == steps['query'] | {'cors'}
 
 
 def test_lazy_modules_on_cpython():
