@@ -206,14 +206,14 @@ class Request:
                 head.find(' ', url_end + 1, line_end) >= 0 or \
                 not head.startswith('HTTP/', url_end + 1):
             raise HTTPException(400, 'Bad Request: malformed request line')
-        if line_end != url_end + 9:
-            raise HTTPException(505, 'HTTP Version Not Supported')
         # constants rather than a slice of the line: no string per request
-        if head.startswith('1.1', url_end + 6):
-            version = '1.1'
-        elif head.startswith('1.0', url_end + 6):
-            version = '1.0'
-        else:
+        version = None
+        if line_end == url_end + 9:  # "HTTP/" and three characters
+            if head.startswith('1.1', url_end + 6):
+                version = '1.1'
+            elif head.startswith('1.0', url_end + 6):
+                version = '1.0'
+        if version is None:
             raise HTTPException(505, 'HTTP Version Not Supported')
         method = head[:space]
         url = head[space + 1:url_end]
@@ -240,11 +240,13 @@ class Request:
         # HTTP/1.1 keeps the connection unless the client says close;
         # HTTP/1.0 closes it unless the client says keep-alive
         connection = fields.get('connection')
-        if connection is not None:
+        if connection is None:
+            keep = version == '1.1'
+        else:
             connection = connection.lower()
-        if (version == '1.0' and (connection is None or
-                                  'keep-alive' not in connection)) or \
-                (connection is not None and 'close' in connection):
+            keep = 'close' not in connection and \
+                (version == '1.1' or 'keep-alive' in connection)
+        if not keep:
             req.keep_alive = False
         return req
 
@@ -808,7 +810,6 @@ class Connection:
 
     read_size = 1024
     # defaults shared by all connections: each stores only what changes
-    scheme = 'http'
     buf = b''
     pos = 0
     timeout = None  # ms allowed since `since`, None while the app works
@@ -817,11 +818,9 @@ class Connection:
     idle = True
     task = None
 
-    def __init__(self, reader, writer, scheme='http'):
+    def __init__(self, reader, writer):
         self.reader = reader
         self.writer = writer
-        if scheme != 'http':
-            self.scheme = scheme
         self.since = ticks_ms()
 
     async def fill(self):
@@ -942,7 +941,7 @@ class Server:
     async def handle(self, reader, writer):
         """Answers the requests on one connection, in order, until either
         side closes it."""
-        conn = Connection(reader, writer, self.scheme)
+        conn = Connection(reader, writer)
         conn.task = asyncio.current_task()
         app = self.app
         try:
@@ -984,8 +983,8 @@ class Server:
                 finally:
                     conn.timeout = None
                 conn.idle = False  # in progress: shutdown() lets it finish
-                if conn.scheme != 'http':
-                    req.scheme = conn.scheme
+                if self.scheme != 'http':
+                    req.scheme = self.scheme
                 if app.debug:
                     print(req.method, req.url)
                 res = await app.dispatch_request(req)
