@@ -11,7 +11,6 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from support import free_port  # tests/framework/support.py
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 WEB = ROOT / 'app' / 'web'
@@ -89,12 +90,6 @@ def test_app_image_reads_back_with_esptool(tmp_path):
 
 
 # --- the device --------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
 
 class Device:
     """The emulated device started by its launcher (tools/device.py, which

@@ -1,23 +1,15 @@
 """Fixtures for the device tests: the framework compiled once to .mpy, and
 emulated devices, each with a fresh state folder and loopback port."""
-import socket
 import sys
 
 import pytest
 
 from device_harness import ROOT, TOKEN, HostDevice
+from support import free_port  # tests/framework/support.py
 
 sys.path.insert(0, str(ROOT / 'tools'))
 sys.path.insert(0, str(ROOT / 'app'))
 import build_mpy  # noqa: E402
-
-
-def free_port():
-    probe = socket.socket()
-    probe.bind(('127.0.0.1', 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
 
 
 @pytest.fixture(scope='session')

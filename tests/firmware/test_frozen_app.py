@@ -14,7 +14,6 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import pytest
 
 from firmware_paths import BOARDS, ROOT
 import frozen
+from support import free_port  # tests/framework/support.py
 
 MICROPYTHON = shutil.which('micropython',
                            path=str(pathlib.Path(sys.executable).parent))
@@ -134,14 +134,6 @@ class Device:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-def free_port():
-    probe = socket.socket()
-    probe.bind(('127.0.0.1', 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
 
 
 @pytest.mark.parametrize('board', BOARDS)
