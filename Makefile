@@ -43,7 +43,7 @@ BAUD ?= 460800
 .PHONY: firmware flash erase
 
 firmware:
-	$(PYTHON) firmware/build.py $(BOARD)
+	$(PYTHON) firmware/build.py $(BOARD) $(if $(BOARD_VARIANT),--variant $(BOARD_VARIANT))
 
 flash: $(BIN)/.installed
 	$(BIN)/python firmware/flash.py flash --board $(BOARD) --port $(PORT) --baud $(BAUD)

@@ -44,7 +44,8 @@ def load_config():
     except ValueError:
         print('config: {} is not valid JSON'.format(path))
         return None
-    if not isinstance(config, dict) or not config.get('wifi_ssid'):
+    if not isinstance(config, dict) or (hw.NETWORK == 'Wi-Fi' and
+                                        not config.get('wifi_ssid')):
         print('config: {} needs a JSON object with at least "wifi_ssid"'
               .format(path))
         return None
@@ -57,20 +58,23 @@ def load_config():
 
 
 async def join_wifi(config):
-    ssid = config['wifi_ssid']
+    ssid = config.get('wifi_ssid')
     hostname = config.get('hostname') or 'microdot-esp'
     for attempt in range(1, WIFI_ATTEMPTS + 1):
         try:
             address = await hw.connect_wifi(ssid, config.get('wifi_password',
                                                              ''), hostname)
-            print('Wi-Fi: connected to "{}", RSSI {} dBm'.format(
-                ssid, hw.wifi_rssi()))
+            if hw.NETWORK == 'Wi-Fi':
+                print('Wi-Fi: connected to "{}", RSSI {} dBm'.format(
+                    ssid, hw.wifi_rssi()))
+            else:
+                print('{}: connected'.format(hw.NETWORK))
             return address
         except OSError as exc:
-            print('Wi-Fi: attempt {} of {} failed: {}'.format(
-                attempt, WIFI_ATTEMPTS, exc))
+            print('{}: attempt {} of {} failed: {}'.format(
+                hw.NETWORK, attempt, WIFI_ATTEMPTS, exc))
             await asyncio.sleep(2 * attempt)
-    print('Wi-Fi: giving up; resetting to try again')
+    print('{}: giving up; resetting to try again'.format(hw.NETWORK))
     hw.reset()
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / 'bench'))
 sys.path.insert(0, str(ROOT / 'firmware'))
 import build_mpy  # noqa: E402
 import servers  # noqa: E402
+import boards as firmware_boards  # noqa: E402
 import sizes as firmware_sizes  # noqa: E402
 
 BIN = pathlib.Path(sys.executable).parent
@@ -241,10 +242,10 @@ def module_table(sizes):
 
 def frozen_table():
     """What each board freezes (framework, app, web UI) against its budget
-    (firmware/sizes.py, held by tests/firmware/test_sizes.py)."""
+    (boards/boards.json, held by tests/firmware/test_sizes.py)."""
     lines = ['| Frozen set (`.mpy` bytes) | framework | app | web UI | total | '
              'budget |', '|---|---|---|---|---|---|']
-    for board in sorted(firmware_sizes.BUDGET):
+    for board in firmware_boards.names():
         parts = {'framework': 0, 'app': 0, 'web UI': 0}
         for name, size in firmware_sizes.measure(board).items():
             kind = 'framework' if name.startswith('microdot/') else \
@@ -252,7 +253,7 @@ def frozen_table():
             parts[kind] += size
         lines.append('| {} | {:,} | {:,} | {:,} | {:,} | {:,} |'.format(
             board, parts['framework'], parts['app'], parts['web UI'],
-            sum(parts.values()), firmware_sizes.BUDGET[board]))
+            sum(parts.values()), firmware_boards.get(board).frozen_budget))
     return '\n'.join(lines)
 
 

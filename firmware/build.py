@@ -3,6 +3,8 @@ firmware/versions.env) for the ESP32 with the framework, the app and its
 web UI frozen in.
 
     python3 firmware/build.py ESP32_GENERIC_C3      (make firmware BOARD=...)
+    python3 firmware/build.py ESP32_GENERIC_C3 --variant QEMU
+                                 (make firmware BOARD=... BOARD_VARIANT=QEMU)
 
 Where the tools come from, first match wins:
   - ESP-IDF: an exported ESP-IDF (idf.py on PATH, IDF_PATH set: run
@@ -12,6 +14,10 @@ Where the tools come from, first match wins:
     pinned release in build/micropython-<version>/ (made once).
 The version in the image's app descriptor is FIRMWARE_VERSION if set,
 else `git describe --tags --always --dirty` of this repository.
+
+A variant is the board with its mpconfigvariant_<VARIANT>.cmake on top: QEMU
+is the C3 image with QEMU's emulated Ethernet in place of Wi-Fi (for the
+hardware-in-loop tests in QEMU). Its outputs are named <BOARD>-<VARIANT>.
 
 Output, in build/firmware/<BOARD>/ (the ESP-IDF build tree is in
 build/idf-<BOARD>/):
@@ -34,7 +40,7 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-import frozen  # noqa: E402
+import boards  # noqa: E402
 import partitions  # noqa: E402
 import sizes  # noqa: E402
 
@@ -82,7 +88,12 @@ class Steps:
         print('[{}/{}] {}'.format(self.number, self.total, title), flush=True)
 
     def run(self, command, cwd=None, env=None, what=None):
-        shown = ' '.join(str(part) for part in command)
+        """Runs `command` with the variables of `env` added to this
+        process's environment (shown before the command, as a shell would
+        take them)."""
+        env = env or {}
+        shown = ' '.join(['{}={}'.format(*item) for item in env.items()] +
+                         [str(part) for part in command])
         print('    $ ' + shown, flush=True)
         if self.dry_run:
             return
@@ -91,7 +102,7 @@ class Steps:
             # and git's progress are the long steps' progress
             result = subprocess.run([str(part) for part in command],
                                     cwd=None if cwd is None else str(cwd),
-                                    env=env)
+                                    env=dict(os.environ, **env))
         except FileNotFoundError:
             raise Failure('{} is not installed ({})'.format(command[0],
                                                             what or shown))
@@ -140,7 +151,8 @@ def micropython_version(checkout):
     except OSError:
         raise Failure('MICROPY_DIR={} is not a MicroPython checkout (no '
                       'py/mpconfig.h)'.format(checkout))
-    parts = [re.search(r'#define MICROPY_VERSION_%s \((\d+)\)' % name, text)
+    # v1.28.0 writes `#define MICROPY_VERSION_MAJOR 1`, older ones `(1)`
+    parts = [re.search(r'#define MICROPY_VERSION_%s \(?(\d+)\)?' % name, text)
              for name in ('MAJOR', 'MINOR', 'MICRO')]
     if not all(parts):
         return 'unknown'
@@ -188,6 +200,23 @@ def docker_daemon_answers():
     return result.returncode == 0
 
 
+def build_name(board, variant):
+    """ESP32_GENERIC_C3, or ESP32_GENERIC_C3-QEMU for a variant."""
+    return board.name + ('-' + variant if variant else '')
+
+
+def output_dir(board, variant=None):
+    return ROOT / 'build' / 'firmware' / build_name(board, variant)
+
+
+def check_variant(board, variant):
+    if variant and variant not in board.variants:
+        raise Failure('board {} has no variant {} (no boards/{}/'
+                      'mpconfigvariant_{}.cmake); its variants: {}'.format(
+                          board.name, variant, board.name, variant,
+                          ', '.join(board.variants) or 'none'))
+
+
 def in_docker(args, versions, version):
     """Runs this script again in Espressif's image, this repository mounted
     at the same path (so paths in the build tree stay valid)."""
@@ -207,6 +236,8 @@ def in_docker(args, versions, version):
                     'MICROPY_DIR=' + micropy]
     command += [image, 'python3', 'firmware/build.py', args.board,
                 '--toolchain', 'native']
+    if args.variant:
+        command += ['--variant', args.variant]
     print('building in Docker, image {} (the first run downloads it)'.format(
         image), flush=True)
     Steps(1, args.dry_run).run(command, what='docker run ' + image)
@@ -318,7 +349,7 @@ def collect(steps, board, build_dir, out_dir, version):
                       'boards/firmware.cmake did not set PROJECT_VER (is '
                       'CONFIG_APP_EXCLUDE_PROJECT_VER_VAR=n in '
                       'boards/{}/sdkconfig.board?)'.format(found, version, board))
-    table = partitions.read(frozen.BOARDS / board / 'partitions.csv')
+    table = partitions.read(boards.get(board).folder / 'partitions.csv')
     app_offset = partitions.ota_slots(table)[0].offset
     if int(flasher['app']['offset'], 16) != app_offset:
         raise Failure('ESP-IDF put the app at {}, boards/{}/partitions.csv has '
@@ -334,12 +365,11 @@ def collect(steps, board, build_dir, out_dir, version):
     (out_dir / 'version.txt').write_text(version + '\n')
 
 
-def size_report(steps, board, micropy, out_dir):
+def size_report(steps, board, mpy_cross, out_dir):
     steps.start('size report')
     if steps.dry_run:
         print('    (frozen bytes per module; app slot used and free)')
         return
-    mpy_cross = micropy / 'mpy-cross' / 'build' / 'mpy-cross'
     measured = sizes.measure(board, str(mpy_cross))
     image = (out_dir / 'micropython.bin').stat().st_size
     lines = sizes.report(board, measured, image)
@@ -351,14 +381,17 @@ def size_report(steps, board, micropy, out_dir):
 
 
 def build(args, versions, version):
-    board_dir = frozen.board_dir(args.board)
-    build_dir = ROOT / 'build' / ('idf-' + args.board)
-    out_dir = ROOT / 'build' / 'firmware' / args.board
+    board = boards.get(args.board)
+    name = build_name(board, args.variant)
+    build_dir = ROOT / 'build' / ('idf-' + name)
+    out_dir = output_dir(board, args.variant)
     steps = Steps(6, args.dry_run)
     micropy = fetch_micropython(steps, versions)
     port = micropy / 'ports' / 'esp32'
-    make = ['make', '-C', port, 'BOARD_DIR=' + str(board_dir),
+    make = ['make', '-C', port, 'BOARD_DIR=' + str(board.folder),
             'BUILD=' + str(build_dir)]
+    if args.variant:
+        make.append('BOARD_VARIANT=' + args.variant)
 
     steps.start('MicroPython submodules for the esp32 port')
     steps.run(make + ['submodules'], what='make submodules')
@@ -367,17 +400,24 @@ def build(args, versions, version):
     if not args.dry_run:
         host_compiler()
     steps.run(['make', '-C', micropy / 'mpy-cross'], what='make -C mpy-cross')
+    mpy_cross = micropy / 'mpy-cross' / 'build' / 'mpy-cross'
+    # Without MICROPY_MPYCROSS, MicroPython's CMake runs `make -C mpy-cross`
+    # itself, and the BUILD= given above reaches that make through MAKEFLAGS:
+    # mpy-cross is then built inside the firmware's build folder and its
+    # module list is mixed into the firmware's (link error: undefined
+    # reference to mp_module_string). Name the one just built instead.
+    env = {'MICROPY_MPYCROSS': str(mpy_cross)}
 
     steps.start('firmware {} for {} (ESP-IDF build; the first one takes '
-                'minutes)'.format(version, args.board))
+                'minutes)'.format(version, name))
     if not args.dry_run:
         build_dir.mkdir(parents=True, exist_ok=True)
         write_if_changed(build_dir / 'firmware-version.txt', version + '\n')
-        forget_stale_config(build_dir, board_dir, args.dry_run)
-    steps.run(make, what='the ESP-IDF build')
+        forget_stale_config(build_dir, board.folder, args.dry_run)
+    steps.run(make, env=env, what='the ESP-IDF build')
 
     collect(steps, args.board, build_dir, out_dir, version)
-    size_report(steps, args.board, micropy, out_dir)
+    size_report(steps, args.board, mpy_cross, out_dir)
     if not args.dry_run:
         print('done: flash with `make flash BOARD={} PORT=/dev/ttyACM0`, or '
               'update over the air with tools/ota_client.py HOST {}'.format(
@@ -389,8 +429,10 @@ def main():
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n\n', 1)[1])
-    parser.add_argument('board', help='a folder of boards/: ' +
-                        ', '.join(frozen.boards()))
+    parser.add_argument('board', help='a board of boards/boards.json: ' +
+                        ', '.join(boards.names()))
+    parser.add_argument('--variant', help='a variant of the board (its '
+                        'mpconfigvariant_<VARIANT>.cmake), e.g. QEMU')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the steps and commands, run nothing')
     parser.add_argument('--toolchain', choices=('auto', 'native', 'docker'),
@@ -398,11 +440,13 @@ def main():
                         'docker: Espressif\'s image; auto (default): native '
                         'if idf.py is on PATH, else docker')
     args = parser.parse_args()
-    frozen.board_dir(args.board)  # stops early on an unknown board
+    board = boards.get(args.board)  # stops early on an unknown board
+    check_variant(board, args.variant)
     versions = read_versions()
     version = project_version()
     print('firmware {} for {}: MicroPython {}, ESP-IDF {}'.format(
-        version, args.board, versions['MICROPYTHON_VERSION'],
+        version, build_name(board, args.variant),
+        versions['MICROPYTHON_VERSION'],
         versions['ESP_IDF_VERSION']), flush=True)
     if choose_toolchain(versions, args.toolchain) == 'docker':
         in_docker(args, versions, version)

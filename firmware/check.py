@@ -4,7 +4,7 @@ ESP32 app image for the board's chip, it carries the version in
 version.txt, it fits the app slot, and the merged image holds the same app
 at the ota_0 offset.
 
-    python3 firmware/check.py ESP32_GENERIC_C3 [--dir FOLDER]
+    python3 firmware/check.py ESP32_GENERIC_C3 [--variant QEMU] [--dir FOLDER]
 
 Uses esptool (ESP-IDF's Python has it) to read the images."""
 import argparse
@@ -16,11 +16,9 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import boards  # noqa: E402
 import build  # noqa: E402
-import frozen  # noqa: E402
 import partitions  # noqa: E402
-
-CHIPS = {'esp32c3': 5, 'esp32s3': 9}  # chip id in the image header
 
 
 def problems(board, folder):
@@ -36,16 +34,17 @@ def problems(board, folder):
     version = (folder / 'version.txt').read_text().strip()
     app = (folder / 'micropython.bin').read_bytes()
     merged = (folder / 'firmware.bin').read_bytes()
-    mcu = json.loads((frozen.BOARDS / board / 'board.json').read_text())['mcu']
+    facts = boards.get(board)
+    mcu = facts.target
     if info.get('chip') != mcu:
-        found.append('flash.json says chip {}, boards/{}/board.json {}'.format(
-            info.get('chip'), board, mcu))
+        found.append('flash.json says chip {}, boards/boards.json {}'.format(
+            info.get('chip'), mcu))
     if app[0] != 0xE9:
         found.append('micropython.bin does not start with the image magic 0xE9')
     chip_id = int.from_bytes(app[12:14], 'little')
-    if chip_id != CHIPS.get(mcu):
+    if chip_id != facts.chip_id:
         found.append('micropython.bin is for chip id {}, {} is {}'.format(
-            chip_id, mcu, CHIPS.get(mcu)))
+            chip_id, mcu, facts.chip_id))
     try:
         described, _ = build.app_descriptor(folder / 'micropython.bin')
     except SystemExit as exc:
@@ -54,7 +53,7 @@ def problems(board, folder):
         if described != version:
             found.append('the app descriptor says "{}", version.txt "{}"'.format(
                 described, version))
-    table = partitions.read(frozen.BOARDS / board / 'partitions.csv')
+    table = partitions.read(facts.folder / 'partitions.csv')
     slot = partitions.app_slot_size(table)
     if len(app) > slot:
         found.append('micropython.bin is {:,} B, the app slot {:,} B'.format(
@@ -84,12 +83,14 @@ def problems(board, folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('board')
+    parser.add_argument('--variant', help='a variant of the board (its '
+                        'mpconfigvariant_<VARIANT>.cmake), e.g. QEMU')
     parser.add_argument('--dir', help='the folder to check (default: '
-                        'build/firmware/<BOARD>)')
+                        'build/firmware/<BOARD>[-<VARIANT>])')
     args = parser.parse_args()
-    frozen.board_dir(args.board)
+    board = boards.get(args.board)
     folder = pathlib.Path(args.dir) if args.dir else \
-        frozen.ROOT / 'build' / 'firmware' / args.board
+        build.output_dir(board, args.variant)
     found = problems(args.board, folder)
     for problem in found:
         print('check: ' + problem, file=sys.stderr)

@@ -22,8 +22,8 @@ ROOT = HERE.parent
 CONSOLE_BAUD = 115200
 READY = 'IPv4 address:'
 NO_CONFIG = 'config.json is missing'
-# The chips of this project's boards, for erase without a built firmware.
-CHIPS = {'ESP32_GENERIC_C3': 'esp32c3', 'ESP32_GENERIC_S3': 'esp32s3'}
+sys.path.insert(0, str(HERE))
+import boards  # noqa: E402
 
 
 def fail(message):
@@ -133,10 +133,7 @@ def main():
              'ls /dev/ttyACM* /dev/ttyUSB*; macOS: ls /dev/cu.usb*)'.format(
                  args.action))
     if args.action == 'erase':
-        chip = CHIPS.get(args.board)
-        if chip is None:
-            fail('unknown board {}; one of {}'.format(args.board,
-                                                      ', '.join(CHIPS)))
+        chip = boards.get(args.board).target  # stops on an unknown board
         esptool(['erase-flash'], args.port, args.baud, chip)
         print('erased: flash a firmware with `make flash BOARD={} PORT={}`'
               .format(args.board, args.port))

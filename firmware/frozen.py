@@ -14,29 +14,18 @@ import pathlib
 import subprocess
 import sys
 
+import boards
 import manifest_eval
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BOARDS = ROOT / 'boards'
-
-
-def boards():
-    """The boards this project defines (folders with a board.json)."""
-    return sorted(path.parent.name for path in BOARDS.glob('*/board.json'))
-
-
-def board_dir(board):
-    path = BOARDS / board
-    if not (path / 'manifest.py').is_file():
-        raise SystemExit('no board {}: boards/{}/manifest.py is missing; the '
-                         'boards are: {}'.format(board, board,
-                                                 ', '.join(boards())))
-    return path
+ROOT = boards.ROOT
 
 
 def evaluate(board):
     """The evaluated manifest of `board` (see manifest_eval)."""
-    folder = board_dir(board)
+    folder = boards.get(board).folder
+    if not (folder / 'manifest.py').is_file():
+        raise SystemExit('boards/{}/manifest.py is missing: every board says '
+                         'what it freezes there'.format(board))
     return manifest_eval.evaluate(folder / 'manifest.py',
                                   {'BOARD_DIR': folder})
 

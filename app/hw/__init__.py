@@ -4,6 +4,7 @@
     CHIP, CHIP_ID          "ESP32-C3", 5 (the image header's chip id)
     Partition              esp32.Partition (or the emulated one)
     boot()                 host: the bootloader's slot choice and rollback
+    NETWORK                "Wi-Fi", or "Ethernet" on the QEMU image
     connect_wifi(ssid, password, hostname)   async; the IPv4 address
     wifi_connected(), wifi_rssi()            RSSI in dBm, or None
     free_heap(), reset()   reset() does not return
@@ -12,9 +13,11 @@
     CONFIG_PATH, WEB_DIR, HTTP_HOST, HTTP_PORT
 """
 try:
-    from hw import esp32 as board
-except ImportError:  # no esp32 module: not on the board
+    import esp32  # noqa: F401  (MicroPython's esp32 port has it)
+except ImportError:  # not on the board
     from hw import host as board
+else:
+    from hw import esp32 as board
 
 from hw import otadata
 
@@ -22,6 +25,7 @@ CHIP = board.CHIP
 CHIP_ID = board.CHIP_ID
 Partition = board.Partition
 boot = board.boot
+NETWORK = board.NETWORK
 connect_wifi = board.connect_wifi
 wifi_connected = board.wifi_connected
 wifi_rssi = board.wifi_rssi

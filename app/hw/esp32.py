@@ -1,59 +1,88 @@
-"""The real board: ESP32-C3 or ESP32-S3 running MicroPython's esp32 port.
+"""The real board: an ESP32-C3 or ESP32-S3 running MicroPython's esp32 port.
 Everything here is a thin call into esp32, network and machine; the
-bootloader has already chosen the slot (and rolled back if needed)."""
+bootloader has already chosen the slot (and rolled back if needed).
+
+The QEMU variant of the C3 image (boards/ESP32_GENERIC_C3/
+mpconfigvariant_QEMU.cmake) has no Wi-Fi but QEMU's emulated Ethernet,
+through the openeth module; the network is joined through it there."""
 import asyncio
 import gc
-import os
 
 import esp32
 import machine
 import network
 
-Partition = esp32.Partition
+import image
 
-_machine = os.uname().machine  # e.g. "ESP32C3 module with ESP32C3"
-if 'ESP32S3' in _machine:
-    CHIP, CHIP_ID = 'ESP32-S3', 9
-elif 'ESP32C3' in _machine:
-    CHIP, CHIP_ID = 'ESP32-C3', 5
-else:
-    raise ImportError('unsupported chip: ' + _machine)
+try:
+    import openeth  # only in the QEMU variant
+except ImportError:
+    openeth = None
+
+Partition = esp32.Partition
 
 HTTP_HOST = '0.0.0.0'
 HTTP_PORT = 80
 CONFIG_PATH = '/config.json'  # on the vfs partition, never frozen
 WEB_DIR = '/web'  # the gzipped UI files
+NETWORK = 'Wi-Fi' if openeth is None else 'Ethernet'
 
-wlan = network.WLAN(network.WLAN.IF_STA)
+
+def running_chip_id():
+    """The chip id in the running image's header: the bootloader only
+    starts an image built for this chip, so it is this chip's."""
+    header = bytearray(image.HEADER_SIZE)
+    Partition(Partition.RUNNING).readblocks(0, header)
+    return header[12] | header[13] << 8
+
+
+CHIP_ID = running_chip_id()
+CHIP = image.chip_name(CHIP_ID)
+
+# made at import, as joining happens once per boot; never on the QEMU
+# variant, whose emulated chip has no radio
+wlan = network.WLAN(network.WLAN.IF_STA) if openeth is None else None
 
 
 def boot():
     pass  # the ROM and the ESP-IDF bootloader did it
 
 
+async def wait_connected(interface, timeout_ms):
+    """True once `interface` has an address, False after timeout_ms."""
+    waited = 0
+    while not interface.isconnected():
+        if waited >= timeout_ms:
+            return False
+        await asyncio.sleep_ms(100)
+        waited += 100
+    return True
+
+
 async def connect_wifi(ssid, password, hostname, timeout_ms=15000):
     """Joins the network; returns the IPv4 address, or raises OSError."""
     network.hostname(hostname)
+    if openeth is not None:
+        openeth.active(True)
+        if not await wait_connected(openeth, timeout_ms):
+            raise OSError('Ethernet: no address from DHCP')
+        return openeth.ifconfig()[0]
     wlan.active(True)
     if not wlan.isconnected():
         wlan.connect(ssid, password)
-        waited = 0
-        while not wlan.isconnected():
-            if waited >= timeout_ms:
-                wlan.disconnect()
-                raise OSError('Wi-Fi: no connection to "{}" (status {})'
-                              .format(ssid, wlan.status()))
-            await asyncio.sleep_ms(100)
-            waited += 100
+        if not await wait_connected(wlan, timeout_ms):
+            wlan.disconnect()
+            raise OSError('Wi-Fi: no connection to "{}" (status {})'
+                          .format(ssid, wlan.status()))
     return wlan.ifconfig()[0]
 
 
 def wifi_connected():
-    return wlan.isconnected()
+    return (openeth or wlan).isconnected()
 
 
 def wifi_rssi():
-    if not wlan.isconnected():
+    if wlan is None or not wlan.isconnected():
         return None
     return wlan.status('rssi')
 

@@ -11,9 +11,11 @@ RESET_EXIT_CODE; the launcher (tools/device.py) then starts it again, which
 is the next boot.
 
 Settings come from the environment: STATE_DIR (default "state"), BOARD
-(ESP32_GENERIC_C3 or ESP32_GENERIC_S3), PARTITIONS (the CSV file, default
-boards/<BOARD>/partitions.csv), HTTP_PORT (8080), OTA_TOKEN (overrides the
-config), FIRMWARE_VERSION (of the image put in ota_0 on the first start)."""
+(a board of boards/boards.json, whose facts it takes: ESP32_GENERIC_C3
+or ESP32_GENERIC_S3), BOARDS_DIR (the repository's boards/ folder, with
+that registry and boards/<BOARD>/partitions.csv; by default found from
+this file), HTTP_PORT (8080), OTA_TOKEN (overrides the config),
+FIRMWARE_VERSION (of the image put in ota_0 on the first start)."""
 import hashlib
 import json
 import os
@@ -26,11 +28,6 @@ from hw import otadata
 RESET_EXIT_CODE = 75  # tells the launcher to start the device again
 BLOCK_SIZE = 4096
 ERR_OTA_VALIDATE_FAILED = -5379  # OSError of esp32.Partition.set_boot()
-
-BOARDS = {  # board -> chip name, chip id, flash size
-    'ESP32_GENERIC_C3': ('ESP32-C3', 5, 4 * 1024 * 1024),
-    'ESP32_GENERIC_S3': ('ESP32-S3', 9, 8 * 1024 * 1024),
-}
 
 
 def getenv(name, default=None):
@@ -50,23 +47,35 @@ def exists(path):
         return False
 
 
-def root_dir():
-    """The repository: app/hw/host.py is two folders below it."""
+def boards_dir():
+    """BOARDS_DIR, else the repository's boards/ folder: app/hw/host.py is
+    two folders below the repository."""
     path = __file__
     for _ in range(3):
         path = path.rpartition('/')[0] or '.'
-    return path
+    return getenv('BOARDS_DIR', join(path, 'boards'))
+
+
+def board_facts(name):
+    """The line of boards/boards.json for board `name`."""
+    with open(join(boards_dir(), 'boards.json')) as f:
+        registry = json.load(f)
+    if name not in registry:
+        raise SystemExit('BOARD={} is not in boards/boards.json; use one '
+                         'of: {}'.format(name, ', '.join(sorted(registry))))
+    return registry[name]
 
 
 STATE_DIR = getenv('STATE_DIR', 'state')
 BOARD = getenv('BOARD', 'ESP32_GENERIC_C3')
-if BOARD not in BOARDS:
-    raise SystemExit('BOARD={} is not emulated; use one of: {}'.format(
-        BOARD, ', '.join(sorted(BOARDS))))
-CHIP, CHIP_ID, FLASH_SIZE = BOARDS[BOARD]
+FACTS = board_facts(BOARD)
+CHIP_ID = FACTS['chip_id']
+CHIP = image.chip_name(CHIP_ID)
+FLASH_SIZE = FACTS['flash_mb'] * 1024 * 1024
 FLASH_PATH = join(STATE_DIR, 'flash.bin')
 HEALTH_FLAG = join(STATE_DIR, 'fail-next-health-check')
 HTTP_HOST = '127.0.0.1'
+NETWORK = 'Wi-Fi'
 HTTP_PORT = int(getenv('HTTP_PORT', '8080'))
 WEB_DIR = getenv('WEB_DIR', join(STATE_DIR, 'web'))
 CONFIG_PATH = join(STATE_DIR, 'config.json')
@@ -139,8 +148,7 @@ def read_table(path):
     return table
 
 
-TABLE_PATH = getenv('PARTITIONS', join(root_dir(), 'boards', BOARD,
-                                       'partitions.csv'))
+TABLE_PATH = join(boards_dir(), BOARD, 'partitions.csv')
 TABLE = None  # read by boot()
 running_label = None  # the slot boot() chose
 

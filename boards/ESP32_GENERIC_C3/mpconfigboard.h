@@ -1,7 +1,9 @@
 // microdot-esp firmware on a generic ESP32-C3 module, 4 MB of flash.
 // os.uname().machine is "<board name> with <MCU name>": app/hw/esp32.py
 // recognises the chip by "ESP32C3" in it, so the MCU name stays as is.
+#ifndef MICROPY_HW_BOARD_NAME  // a variant may name itself
 #define MICROPY_HW_BOARD_NAME               "microdot-esp ESP32-C3 4MB OTA"
+#endif
 #define MICROPY_HW_MCU_NAME                 "ESP32C3"
 
 #define MICROPY_HW_ENABLE_SDCARD            (0)

@@ -6,5 +6,6 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'firmware'))
+import boards  # noqa: E402
 
-BOARDS = ['ESP32_GENERIC_C3', 'ESP32_GENERIC_S3']
+BOARDS = boards.names()

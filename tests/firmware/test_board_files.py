@@ -1,23 +1,27 @@
-"""The board definitions: their files agree with each other and with what
-the app expects of the firmware, and boards/firmware.cmake does what the
-esp32 port needs when CMake runs it (in a stand-in for ports/esp32 made
-here: MicroPython and ESP-IDF are not on this machine)."""
+"""The board definitions: their files agree with each other, with the
+registry (boards/boards.json) and with what the app expects of the
+firmware; and CMake, run on each board and variant the way the esp32 port
+runs it, in a stand-in whose files are those of the pinned MicroPython
+release (firmware/micropython-esp32-files.txt, written from a checkout of
+it), finds every file the board names and sets what the port needs.
+`firmware/board_config.py --check MICROPY_DIR` runs the same against a
+real checkout (the firmware lab and CI's firmware job)."""
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 
 import pytest
 
 from firmware_paths import BOARDS, ROOT
+import board_config
+import boards
 
-CHIP = {'ESP32_GENERIC_C3': ('esp32c3', 'ESP32C3'),
-        'ESP32_GENERIC_S3': ('esp32s3', 'ESP32S3')}
-# the pinned cmake of .venv (requirements.txt), else the system's
-CMAKE = shutil.which('cmake', path=os.path.dirname(sys.executable)) or \
-    shutil.which('cmake')
+BUILDS = [(board, variant) for board in BOARDS
+          for variant in [None] + boards.get(board).variants]
+BUILD_IDS = [board + ('-' + variant if variant else '')
+             for board, variant in BUILDS]
+# upstream's sdkconfig.base leaves the version out of the app descriptor;
+# every stand-in file says so, and the board's own file must win
+UPSTREAM_SETTING = 'CONFIG_APP_EXCLUDE_PROJECT_VER_VAR=y\n'
 
 
 def board_file(board, name):
@@ -34,24 +38,29 @@ def settings(board):
     return found
 
 
+def evaluate(board, variant, tmp_path, files=None):
+    files = board_config.release_files() if files is None else files
+    return board_config.evaluate(board, variant, files, tmp_path,
+                                 filler=UPSTREAM_SETTING)
+
+
 @pytest.mark.parametrize('board', BOARDS)
-def test_board_files_agree(board):
-    mcu, mcu_name = CHIP[board]
-    assert json.loads(board_file(board, 'board.json'))['mcu'] == mcu
+def test_board_files_agree_with_the_registry(board):
+    facts = boards.get(board)
+    assert json.loads(board_file(board, 'board.json'))['mcu'] == facts.target
     cmake = board_file(board, 'mpconfigboard.cmake')
-    assert re.search(r'^set\(IDF_TARGET %s\)$' % mcu, cmake, re.M)
     assert 'include(${MICROPY_BOARD_DIR}/../firmware.cmake)' in cmake
+    assert 'set(IDF_TARGET' not in cmake  # the registry's, set by firmware.cmake
     header = board_file(board, 'mpconfigboard.h')
     board_name = re.search(r'MICROPY_HW_BOARD_NAME\s+"([^"]+)"', header).group(1)
-    mcu_define = re.search(r'MICROPY_HW_MCU_NAME\s+"([^"]+)"', header).group(1)
-    # os.uname().machine as MicroPython builds it; app/hw/esp32.py finds the
-    # chip in it
-    machine = board_name + ' with ' + mcu_define
-    assert mcu_name in machine and 'microdot-esp' in board_name
-    other = [name for b, (_, name) in CHIP.items() if b != board][0]
-    assert other not in machine
+    mcu_name = re.search(r'MICROPY_HW_MCU_NAME\s+"([^"]+)"', header).group(1)
+    assert 'microdot-esp' in board_name
+    assert mcu_name == facts.target.upper()  # as upstream names it
     assert (ROOT / 'boards' / board / 'partitions.csv').is_file()
     assert (ROOT / 'boards' / board / 'manifest.py').is_file()
+    # what the emulated board and the size checks read
+    assert facts.chip_id in (5, 9) and facts.flash_size >= 4 * 1024 * 1024
+    assert 0 < facts.frozen_budget < facts.generic_image
 
 
 @pytest.mark.parametrize('board', BOARDS)
@@ -64,81 +73,109 @@ def test_board_settings_for_ota(board):
     assert found['CONFIG_APP_EXCLUDE_PROJECT_VER_VAR'] == 'n'
     assert found['CONFIG_APP_EXCLUDE_PROJECT_NAME_VAR'] == 'n'
     assert 'CONFIG_APP_PROJECT_VER_FROM_CONFIG' not in found  # PROJECT_VER wins
+    # one source for the flash size: the registry, through firmware.cmake
+    assert not [name for name in found
+                if name.startswith('CONFIG_ESPTOOLPY_FLASHSIZE')]
 
 
-def port_stand_in(tmp_path, board, fragments=('sdkconfig.base',
-                                              'sdkconfig.ble', 'sdkconfig.usb',
-                                              'sdkconfig.spiram_sx')):
-    """A CMake project that does what ports/esp32/CMakeLists.txt does with a
-    board: include its mpconfigboard.cmake, then concatenate the sdkconfig
-    files in order; it writes down what the board set."""
+@pytest.mark.parametrize('board,variant', BUILDS, ids=BUILD_IDS)
+def test_every_file_a_board_names_is_in_the_pinned_release(board, variant,
+                                                           tmp_path):
+    config = evaluate(board, variant, tmp_path)
+    assert config.ok, config.output  # no missing file, no unset variable
+    release = set(board_config.release_files())
     port = tmp_path / 'port'
-    (port / 'boards').mkdir(parents=True)
-    for name in fragments:
-        # MicroPython's base settings leave the version out; the board's
-        # later file must win
-        (port / 'boards' / name).write_text(
-            'CONFIG_APP_EXCLUDE_PROJECT_VER_VAR=y\n')
-    (port / 'CMakeLists.txt').write_text('''
-cmake_minimum_required(VERSION 3.16)
-project(port_stand_in NONE)
-include(${MICROPY_BOARD_DIR}/mpconfigboard.cmake)
-file(WRITE ${CMAKE_BINARY_DIR}/combined "")
-foreach(fragment ${SDKCONFIG_DEFAULTS})
-    file(READ ${fragment} text)
-    file(APPEND ${CMAKE_BINARY_DIR}/combined "${text}")
-endforeach()
-file(WRITE ${CMAKE_BINARY_DIR}/result.json "{
-  \\"target\\": \\"${IDF_TARGET}\\",
-  \\"version\\": \\"${PROJECT_VER}\\",
-  \\"manifest\\": \\"${MICROPY_FROZEN_MANIFEST}\\"
-}")
-''')
-    return port
+    for path in config.sdkconfig_defaults:
+        if not path.startswith('/'):  # relative to ports/esp32
+            assert path in release, path
+        else:
+            assert path.startswith(str(ROOT / 'boards')) or \
+                path.startswith(str(tmp_path)), path
+            assert not path.startswith(str(port)), path
+    for path in board_config.named_port_files(board):
+        assert path in release, path
 
 
-def configure(port, build, board):
-    assert CMAKE, 'cmake is missing (run make test: requirements.txt pins it)'
-    return subprocess.run(
-        [CMAKE, '-S', str(port), '-B', str(build),
-         '-DMICROPY_BOARD=' + board,
-         '-DMICROPY_BOARD_DIR=' + str(ROOT / 'boards' / board)],
-        capture_output=True, text=True, timeout=120)
+def test_the_c3_takes_upstreams_workarounds(tmp_path):
+    """Upstream's C3 fragment carries the chip revision 3 minimum and the
+    stack guard workaround (ESP-IDF issue 14456, MicroPython issue 15667);
+    the board lists that file rather than a copy of it."""
+    config = evaluate('ESP32_GENERIC_C3', None, tmp_path)
+    assert 'boards/ESP32_GENERIC_C3/sdkconfig.c3usb' in \
+        config.sdkconfig_defaults
+    assert 'boards/sdkconfig.riscv' in config.sdkconfig_defaults
+    s3 = evaluate('ESP32_GENERIC_S3', None, tmp_path / 's3')
+    assert 'boards/ESP32_GENERIC_S3/sdkconfig.board' in s3.sdkconfig_defaults
 
 
-def last_setting(text, name):
-    values = re.findall(r'^%s=(.*)$' % name, text, re.M)
-    return values[-1] if values else None
-
-
-@pytest.mark.parametrize('board', BOARDS)
-def test_board_cmake_sets_what_the_port_needs(board, tmp_path):
-    port = port_stand_in(tmp_path, board)
-    build = tmp_path / 'build'
-    result = configure(port, build, board)
-    assert result.returncode == 0, result.stdout + result.stderr
-    found = json.loads((build / 'result.json').read_text())
-    assert found['target'] == CHIP[board][0]
-    assert found['manifest'] == str(ROOT / 'boards' / board / 'manifest.py')
-    assert found['version'] == 'unversioned'  # not built by firmware/build.py
-    combined = (build / 'combined').read_text()
-    assert last_setting(combined, 'CONFIG_PARTITION_TABLE_CUSTOM_FILENAME') == \
-        '"{}"'.format(ROOT / 'boards' / board / 'partitions.csv')
-    assert last_setting(combined, 'CONFIG_APP_EXCLUDE_PROJECT_VER_VAR') == 'n'
-    assert last_setting(combined, 'CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE') == 'y'
+@pytest.mark.parametrize('board,variant', BUILDS, ids=BUILD_IDS)
+def test_board_cmake_sets_what_the_port_needs(board, variant, tmp_path):
+    facts = boards.get(board)
+    config = evaluate(board, variant, tmp_path)
+    assert config.ok, config.output
+    assert config.target == facts.target
+    assert config.manifest == str(facts.folder / 'manifest.py')
+    assert config.version == 'unversioned'  # not built by firmware/build.py
+    assert config.setting('CONFIG_PARTITION_TABLE_CUSTOM_FILENAME') == \
+        '"{}"'.format(facts.folder / 'partitions.csv')
+    assert config.setting('CONFIG_ESPTOOLPY_FLASHSIZE_{}MB'.format(
+        facts.flash_size // (1024 * 1024))) == 'y'
+    assert config.setting('CONFIG_APP_EXCLUDE_PROJECT_VER_VAR') == 'n'
+    assert config.setting('CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE') == 'y'
 
     # firmware/build.py writes the version; CMake takes a new one
+    build = tmp_path / 'build'
     (build / 'firmware-version.txt').write_text('v2.0.0-3-gabc1234\n')
-    assert configure(port, build, board).returncode == 0
-    assert json.loads((build / 'result.json').read_text())['version'] == \
-        'v2.0.0-3-gabc1234'
+    again = board_config.configure(tmp_path / 'port', build, board, variant)
+    assert again.version == 'v2.0.0-3-gabc1234'
+
+
+def test_the_qemu_variant_adds_only_the_emulated_ethernet(tmp_path):
+    shipped = evaluate('ESP32_GENERIC_C3', None, tmp_path / 'shipped')
+    qemu = evaluate('ESP32_GENERIC_C3', 'QEMU', tmp_path / 'qemu')
+    assert qemu.ok, qemu.output
+    # the shipped image's settings, then the variant's file
+    assert [path for path in qemu.sdkconfig_defaults
+            if 'sdkconfig.microdot' not in path] == \
+        [path for path in shipped.sdkconfig_defaults
+         if 'sdkconfig.microdot' not in path] + \
+        [str(ROOT / 'boards' / 'ESP32_GENERIC_C3' / 'sdkconfig.qemu')]
+    assert qemu.setting('CONFIG_ETH_USE_OPENETH') == 'y'
+    assert shipped.setting('CONFIG_ETH_USE_OPENETH') is None
+    assert qemu.user_c_modules == str(ROOT / 'boards' / 'openeth' /
+                                      'micropython.cmake')
+    assert shipped.user_c_modules is None
+    assert 'microdot-esp ESP32-C3 4MB OTA (QEMU)' in qemu.def_board
+    assert qemu.manifest == shipped.manifest  # the same frozen set
 
 
 def test_a_missing_port_file_stops_with_the_fix(tmp_path):
-    port = port_stand_in(tmp_path, 'ESP32_GENERIC_C3',
-                         fragments=('sdkconfig.base',))  # no sdkconfig.ble
-    result = configure(port, tmp_path / 'build', 'ESP32_GENERIC_C3')
-    assert result.returncode != 0
-    message = ' '.join((result.stdout + result.stderr).split())
+    files = [name for name in board_config.release_files()
+             if name != 'boards/sdkconfig.ble']
+    config = evaluate('ESP32_GENERIC_C3', None, tmp_path, files)
+    assert not config.ok
+    message = ' '.join(config.output.split())
     assert 'sdkconfig.ble does not exist in this MicroPython checkout' in message
     assert 'firmware/versions.env' in message
+
+
+def test_a_board_missing_from_the_registry_stops_with_the_fix(tmp_path):
+    board_config.stand_in(tmp_path / 'port', board_config.release_files())
+    config = board_config.configure(
+        tmp_path / 'port', tmp_path / 'build', 'ESP32_GENERIC_C6',
+        board_dir=ROOT / 'boards' / 'ESP32_GENERIC_C3')
+    assert not config.ok
+    assert 'ESP32_GENERIC_C6 is not in boards/boards.json: add a line' in \
+        ' '.join(config.output.split())
+
+
+def test_the_release_file_list_says_how_it_was_made():
+    text = board_config.FILE_LIST.read_text()
+    assert 'python3 firmware/board_config.py --write MICROPY_DIR' in text
+    versions = (ROOT / 'firmware' / 'versions.env').read_text()
+    pinned = re.search(r'^MICROPYTHON_VERSION=(\S+)$', versions, re.M).group(1)
+    assert "MicroPython {}'s".format(pinned) in text
+    files = board_config.release_files()
+    assert 'boards/sdkconfig.base' in files and \
+        'boards/ESP32_GENERIC_C3/sdkconfig.c3usb' in files
+    assert 'boards/sdkconfig.usb' not in files  # removed before v1.28.0

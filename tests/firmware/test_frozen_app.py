@@ -77,7 +77,8 @@ def test_every_frozen_module_imports_from_mpy(board, image, tmp_path):
         '    import hw.esp32\n' \
         'except ImportError as exc:\n' \
         '    print("hw.esp32-error", exc)\n'
-    result = run_micropython(path, code, tmp_path, {'BOARD': board})
+    result = run_micropython(path, code, tmp_path, {
+        'BOARD': board, 'BOARDS_DIR': str(ROOT / 'boards')})
     assert result.returncode == 0, result.stdout + result.stderr
     files = dict(line.split(' ', 1) for line in result.stdout.splitlines())
     assert files.pop('hw.esp32-error') == "no module named 'esp32'"
@@ -98,7 +99,7 @@ class Device:
         self.port = free_port()
         env = dict(os.environ, MICROPYPATH=path, BOARD=board,
                    STATE_DIR=str(tmp_path / 'state'), HTTP_PORT=str(self.port),
-                   PARTITIONS=str(ROOT / 'boards' / board / 'partitions.csv'),
+                   BOARDS_DIR=str(ROOT / 'boards'),
                    FIRMWARE_VERSION='9.8.7-frozen', HEALTH_TIMEOUT='30')
         self.lines = []
         self.ready = threading.Event()

@@ -8,11 +8,12 @@ import re
 import pytest
 
 from firmware_paths import BOARDS, ROOT
+import boards
 import partitions
 import sizes
 
 MB = partitions.MB
-FLASH = {'ESP32_GENERIC_C3': 4 * MB, 'ESP32_GENERIC_S3': 8 * MB}
+FLASH = {name: boards.get(name).flash_size for name in BOARDS}
 
 
 def csv_path(board):
@@ -73,22 +74,16 @@ def test_esp_idf_reads_the_same_table(board):
 
 @pytest.mark.parametrize('board', BOARDS)
 def test_app_slot_leaves_headroom(board):
-    """The slot holds the generic image (sizes.GENERIC_APP says how big and
-    where that figure comes from), the frozen set's whole budget, and a
+    """The slot holds the generic image (boards/boards.json says how big
+    and where that figure comes from), the frozen set's whole budget, and a
     margin for MicroPython and ESP-IDF to grow."""
     slot = partitions.app_slot_size(partitions.read(csv_path(board)))
-    generic, source = sizes.GENERIC_APP[board]
-    assert source
-    assert slot - generic >= sizes.BUDGET[board] + sizes.GROWTH_MARGIN, \
-        '{}: slot {:,} B, generic image {:,} B'.format(board, slot, generic)
-
-
-@pytest.mark.parametrize('board', BOARDS)
-def test_flash_size_agrees_with_the_board_settings(board):
-    settings = (ROOT / 'boards' / board / 'sdkconfig.board').read_text()
-    chosen = re.findall(r'^CONFIG_ESPTOOLPY_FLASHSIZE_(\d+)MB=y$', settings,
-                        re.M)
-    assert chosen == [str(FLASH[board] // MB)]
+    facts = boards.get(board)
+    assert facts.generic_image_source
+    assert slot - facts.generic_image >= \
+        facts.frozen_budget + sizes.GROWTH_MARGIN, \
+        '{}: slot {:,} B, generic image {:,} B'.format(
+            board, slot, facts.generic_image)
 
 
 BROKEN = {

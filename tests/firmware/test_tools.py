@@ -99,7 +99,8 @@ def test_build_without_esp_idf_or_docker_says_what_to_install(tmp_path):
 def test_build_refuses_unknown_boards_and_bad_versions(tmp_path):
     result = run(['firmware/build.py', 'ESP32_GENERIC_C6'], bare_env(tmp_path))
     assert result.returncode != 0
-    assert 'no board ESP32_GENERIC_C6' in result.stderr
+    assert 'no board ESP32_GENERIC_C6: boards/boards.json lists' in \
+        result.stderr
     assert 'ESP32_GENERIC_C3, ESP32_GENERIC_S3' in result.stderr
     result = run(['firmware/build.py', 'ESP32_GENERIC_C3'],
                  bare_env(tmp_path, FIRMWARE_VERSION='x' * 32))
@@ -123,7 +124,11 @@ def test_build_plan(tmp_path):
         checkout, board_dir, ROOT / 'build' / 'idf-ESP32_GENERIC_S3')
     assert make + ' submodules' in out
     assert 'make -C {}/mpy-cross'.format(checkout) in out
-    assert re.search(re.escape(make) + r'\n', out)  # the build itself
+    # the build itself, with the mpy-cross just built: without it the port's
+    # CMake runs a nested make of mpy-cross that inherits BUILD= through
+    # MAKEFLAGS and breaks the link (undefined reference to mp_module_string)
+    assert re.search(r'\$ MICROPY_MPYCROSS={}/mpy-cross/build/mpy-cross '.format(
+        re.escape(str(checkout))) + re.escape(make) + r'\n', out)
     assert 'merge-bin -o {}'.format(
         ROOT / 'build' / 'firmware' / 'ESP32_GENERIC_S3' / 'firmware.bin') in out
     assert [line[:5] for line in out.splitlines() if line.startswith('[')] == \
@@ -138,6 +143,41 @@ def test_build_plan(tmp_path):
     assert '-e MICROPY_DIR={}'.format(tmp_path) in result.stdout
     assert 'espressif/idf:v5.5.1 python3 firmware/build.py ESP32_GENERIC_C3 ' \
         '--toolchain native' in result.stdout
+
+
+def test_build_plan_for_a_variant(tmp_path):
+    result = run(['firmware/build.py', 'ESP32_GENERIC_C3', '--variant', 'QEMU',
+                  '--dry-run', '--toolchain', 'native'], bare_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert 'firmware 1.2.3 for ESP32_GENERIC_C3-QEMU' in out
+    assert 'BUILD={} BOARD_VARIANT=QEMU\n'.format(
+        ROOT / 'build' / 'idf-ESP32_GENERIC_C3-QEMU') in out
+    assert str(ROOT / 'build' / 'firmware' / 'ESP32_GENERIC_C3-QEMU' /
+               'firmware.bin') in out
+    # USER_C_MODULES comes from the variant's cmake, never from make's
+    # command line or the environment (it would reach nested makes too)
+    assert 'USER_C_MODULES' not in out
+
+    result = run(['firmware/build.py', 'ESP32_GENERIC_S3', '--variant', 'QEMU',
+                  '--dry-run'], bare_env(tmp_path))
+    assert result.returncode != 0
+    assert 'board ESP32_GENERIC_S3 has no variant QEMU (no boards/' \
+        'ESP32_GENERIC_S3/mpconfigvariant_QEMU.cmake)' in result.stderr
+
+
+def test_micropython_version_of_a_checkout(tmp_path):
+    header = tmp_path / 'py' / 'mpconfig.h'
+    header.parent.mkdir()
+    # as v1.28.0 writes it
+    header.write_text('#define MICROPY_VERSION_MAJOR 1\n'
+                      '#define MICROPY_VERSION_MINOR 28\n'
+                      '#define MICROPY_VERSION_MICRO 0\n')
+    assert build.micropython_version(tmp_path) == 'v1.28.0'
+    header.write_text('#define MICROPY_VERSION_MAJOR (1)\n'
+                      '#define MICROPY_VERSION_MINOR (22)\n'
+                      '#define MICROPY_VERSION_MICRO (2)\n')
+    assert build.micropython_version(tmp_path) == 'v1.22.2'
 
 
 def test_app_descriptor_reading(tmp_path):
@@ -287,7 +327,8 @@ def test_flash_errors_say_what_to_do(tmp_path):
         'BOARD=NO_SUCH_BOARD`' in result.stderr
     result = run(['firmware/flash.py', 'erase', '--board', 'NO_SUCH_BOARD',
                   '--port', '/dev/null'])
-    assert 'unknown board NO_SUCH_BOARD' in result.stderr
+    assert 'no board NO_SUCH_BOARD: boards/boards.json lists ESP32_GENERIC_C3' \
+        in result.stderr
 
 
 # --- the web assets module -----------------------------------------------
