@@ -79,3 +79,31 @@ def get(name):
         raise SystemExit('board {} is in boards/boards.json but boards/{}/ '
                          'has no mpconfigboard.cmake'.format(name, name))
     return board
+
+
+def builds():
+    """Every board and variant the firmware pipeline builds, for CI's
+    matrix: [{"board": ..., "variant": ""}, ...]."""
+    return [{'board': name, 'variant': variant}
+            for name in names()
+            for variant in [''] + get(name).variants]
+
+
+def main():
+    import argparse
+    parser = argparse.ArgumentParser(description='The board registry, for '
+                                     'shell scripts and CI.')
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument('--builds', action='store_true', help='every board '
+                      'and variant, as JSON (CI\'s build matrix)')
+    what.add_argument('--target', metavar='BOARD', help='the ESP-IDF target '
+                      'of BOARD (esp32c3)')
+    args = parser.parse_args()
+    if args.builds:
+        print(json.dumps(builds()))
+    else:
+        print(get(args.target).target)
+
+
+if __name__ == '__main__':
+    main()

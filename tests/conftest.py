@@ -20,8 +20,33 @@ def pytest_pyfunc_call(pyfuncitem):
     return None
 
 
+def pytest_addoption(parser):
+    """The options of the hardware-in-loop suite (tests/hil/conftest.py
+    says what they are for; pytest reads options only from here)."""
+    group = parser.getgroup('hil', 'hardware-in-loop targets (tests/hil)')
+    group.addoption('--hil-firmware', help='the firmware build under test '
+                    '(qemu: build/firmware/<BOARD>-QEMU, board: '
+                    'build/firmware/<BOARD>)')
+    group.addoption('--hil-update', help='a second build of that firmware '
+                    'with another version, the update the tests install')
+    group.addoption('--hil-unconfirmed', help='an app image that never '
+                    'confirms itself (ESP-IDF hello_world.bin)')
+    group.addoption('--hil-board', default='ESP32_GENERIC_C3',
+                    help='the board of boards/boards.json')
+    group.addoption('--hil-wifi', help='SSID:PASSWORD of the network a real '
+                    'board joins')
+
+
 def pytest_configure(config):
-    """A self-signed certificate for the TLS tests of both runtimes."""
+    """Markers; a self-signed certificate for the TLS tests of both
+    runtimes."""
+    config.addinivalue_line('markers', 'targets(*names): the HIL targets '
+                            '(host, qemu, board) a test runs on')
+    config.addinivalue_line('markers', 'device_options(**options): options '
+                            'of the emulated board for a HIL test')
+    # pytest-embedded (for tests/hil) asks every test for this fixture
+    config.addinivalue_line('filterwarnings', 'ignore:record_xml_attribute '
+                            'is an experimental feature')
     import datetime
     import os
     import tempfile

@@ -12,12 +12,15 @@
     setting(name)          host: an environment override, e.g. OTA_TOKEN
     CONFIG_PATH, WEB_DIR, HTTP_HOST, HTTP_PORT
 """
-try:
-    import esp32  # noqa: F401  (MicroPython's esp32 port has it)
-except ImportError:  # not on the board
-    from hw import host as board
-else:
+import sys
+
+# (not `import esp32` to find out: the name would then be this package's
+# attribute, and `from hw import esp32` would give that module instead of
+# hw/esp32.py)
+if sys.platform == 'esp32':
     from hw import esp32 as board
+else:
+    from hw import host as board
 
 from hw import otadata
 

@@ -307,21 +307,20 @@ def write_entry(part, index, seq, state):
 
 def select_slot(slot):
     """esp_rewrite_ota_data(): the entry that boots `slot` next, state NEW
-    (rollback is enabled), in the sector that is not the active one."""
+    (rollback is enabled), in the sector that is not the active one, with
+    the lowest sequence number from the active one's on that selects
+    `slot`."""
     part = otadata_partition()
     entries = otadata.read(part)
     count = len(ota_slots())
     index = otadata.active(entries)
     if index < 0:
-        seq, index = slot + 1, 0
-    elif entries[index].slot(count) == slot:
-        seq = entries[index].seq  # already selected: only the state changes
-    else:
-        seq = entries[index].seq + 1
-        while (seq - 1) % count != slot:
-            seq += 1
-        index = 1 - index
-    write_entry(part, index, seq, otadata.NEW)
+        write_entry(part, 0, slot + 1, otadata.NEW)
+        return
+    seq = (slot + 1) % count
+    while seq < entries[index].seq:
+        seq += count
+    write_entry(part, 1 - index, seq, otadata.NEW)
 
 
 def boot_label():
@@ -427,6 +426,9 @@ def boot():
     part = otadata_partition()
     entries = otadata.read(part)
     slots = ota_slots()
+    # both entries erased (or garbled): the state `esptool write-flash`
+    # leaves; once an image boots, its slot gets the first entry
+    initial = not (entries[0].crc_ok() or entries[1].crc_ok())
     for index in (0, 1):
         if entries[index].state == otadata.PENDING_VERIFY:
             # the image booted last time and was never confirmed
@@ -448,6 +450,11 @@ def boot():
     if index >= 0 and slot == chosen and \
             entries[index].state == otadata.NEW:
         write_entry(part, index, entries[index].seq, otadata.PENDING_VERIFY)
+    if initial:
+        # ESP-IDF's bootloader (set_actual_ota_seq()) records the slot it
+        # boots from a blank otadata as confirmed
+        write_entry(part, 0, slot + 1, otadata.VALID)
+        log('set actual ota_seq={} in otadata[0]'.format(slot + 1))
     running_label = slots[slot][0]
     log('loaded app from partition {} at offset 0x{:x}'.format(
         running_label, slots[slot][3]))

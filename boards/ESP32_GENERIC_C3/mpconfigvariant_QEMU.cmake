@@ -12,5 +12,5 @@ get_filename_component(USER_C_MODULES
     ${MICROPY_BOARD_DIR}/../openeth/micropython.cmake ABSOLUTE)
 
 list(APPEND MICROPY_DEF_BOARD
-    MICROPY_HW_BOARD_NAME="microdot-esp ESP32-C3 4MB OTA (QEMU)"
+    MICROPY_HW_BOARD_NAME="microdot-esp ESP32-C3 4MB OTA on QEMU"
 )

@@ -145,7 +145,8 @@ def test_the_qemu_variant_adds_only_the_emulated_ethernet(tmp_path):
     assert qemu.user_c_modules == str(ROOT / 'boards' / 'openeth' /
                                       'micropython.cmake')
     assert shipped.user_c_modules is None
-    assert 'microdot-esp ESP32-C3 4MB OTA (QEMU)' in qemu.def_board
+    assert qemu.def_board == \
+        'MICROPY_HW_BOARD_NAME="microdot-esp ESP32-C3 4MB OTA on QEMU"'
     assert qemu.manifest == shipped.manifest  # the same frozen set
 
 

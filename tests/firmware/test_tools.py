@@ -18,8 +18,8 @@ import check
 import partitions
 import webassets_gen
 
-sys.path.insert(0, str(ROOT / 'tests' / 'device'))
-import device_images  # noqa: E402  (the device tests' image builder)
+sys.path.insert(0, str(ROOT / 'tests' / 'hil'))
+import images  # noqa: E402  (the HIL tests' image builder)
 
 PYTHON = sys.executable
 
@@ -182,9 +182,9 @@ def test_micropython_version_of_a_checkout(tmp_path):
 
 def test_app_descriptor_reading(tmp_path):
     image = tmp_path / 'app.bin'
-    image.write_bytes(device_images.app_image('v3.1.0-2-gdeadbee'))
+    image.write_bytes(images.app_image('v3.1.0-2-gdeadbee'))
     assert build.app_descriptor(image) == ('v3.1.0-2-gdeadbee', 'test-app')
-    image.write_bytes(device_images.without_app_desc(image.read_bytes()))
+    image.write_bytes(images.without_app_desc(image.read_bytes()))
     with pytest.raises(SystemExit) as caught:
         build.app_descriptor(image)
     assert 'no app descriptor' in str(caught.value)
@@ -197,7 +197,7 @@ def firmware_folder(folder, board='ESP32_GENERIC_C3', version='2.0.0'):
     bootloader: enough for check.py, which reads what build.py wrote."""
     chip = {'ESP32_GENERIC_C3': 'esp32c3', 'ESP32_GENERIC_S3': 'esp32s3'}[board]
     folder.mkdir(parents=True)
-    app = device_images.app_image(version, chip)
+    app = images.app_image(version, chip)
     table = partitions.read(ROOT / 'boards' / board / 'partitions.csv')
     merged = bytearray(b'\xff' * (0x10000 + len(app)))
     merged[0:len(app)] = app  # an image where the bootloader goes
@@ -234,7 +234,7 @@ def test_check_accepts_a_good_folder_and_names_each_fault(tmp_path):
 
     corrupt = firmware_folder(tmp_path / 'corrupt')
     app = corrupt / 'micropython.bin'
-    app.write_bytes(device_images.corrupted(app.read_bytes()))
+    app.write_bytes(images.corrupted(app.read_bytes()))
     found = check.problems('ESP32_GENERIC_C3', corrupt)
     assert any('esptool image-info rejects' in p for p in found)
     assert any('does not hold micropython.bin at ota_0' in p for p in found)

@@ -1,7 +1,8 @@
 """Test data made by the tests: ESP32 app images built with esptool's own
-image classes, and a reading of the emulated flash that shares no code
-with the app (esptool's image loader, this file's otadata parser, the csv
-module for the partition table)."""
+image classes, and a reading of a device's flash that shares no code with
+the app (esptool's image loader, this file's otadata parser, the csv module
+for the partition table). The flash is read through a function, as a real
+board's is read piece by piece over its serial port."""
 import csv
 import random
 import struct
@@ -25,7 +26,8 @@ def app_desc(version, project='test-app'):
                        b'Nov 22 2026', b'v5.5.1', bytes(32), 0, 99, 16)
 
 
-def app_image(version, chip='esp32c3', code_size=64 * 1024):
+def app_image(version, chip='esp32c3', code_size=64 * 1024,
+              project='test-app'):
     """A valid app image (segment layout as ESP-IDF builds it, checksum,
     appended SHA-256), its content seeded by the version."""
     rng = random.Random(version + chip)
@@ -35,7 +37,7 @@ def app_image(version, chip='esp32c3', code_size=64 * 1024):
     image.flash_size_freq = 0x20  # 4 MB, 40 MHz
     image.segments = [
         ELFSection(b'.flash.appdesc', DROM,
-                   app_desc(version) + rng.randbytes(4096), 0),
+                   app_desc(version, project) + rng.randbytes(4096), 0),
         ELFSection(b'.flash.text', IROM, rng.randbytes(code_size), 0),
         ELFSection(b'.iram0.text', IRAM[chip], rng.randbytes(6000), 0),
     ]
@@ -59,21 +61,26 @@ def without_app_desc(data):
     return data[:32] + b'\0\0\0\0' + data[36:]
 
 
-def describe(data):
-    """esptool's reading of an image: (version, image object), or raises
-    FatalError/struct.error for what it cannot load."""
-    image = LoadFirmwareImage('esp32c3', bytes(data))
+def descriptor(data):
+    """(version, project) from the app descriptor at offset 32."""
     magic, = struct.unpack_from('<I', data, 32)
     assert magic == APP_DESC_MAGIC
-    version = data[48:80].split(b'\0')[0].decode()
-    return version, image
+    return (data[48:80].split(b'\0')[0].decode(),
+            data[80:112].split(b'\0')[0].decode())
 
 
-def valid_image_version(data):
+def describe(data, chip='esp32c3'):
+    """esptool's reading of an image: (version, image object), or raises
+    FatalError/struct.error for what it cannot load."""
+    image = LoadFirmwareImage(chip, bytes(data))
+    return descriptor(data)[0], image
+
+
+def valid_image_version(data, chip='esp32c3'):
     """The version of the app image at the start of `data` if esptool finds
     it complete and intact (checksum, appended hash), else None."""
     try:
-        version, image = describe(data)
+        version, image = describe(data, chip)
     except (FatalError, struct.error, AssertionError, UnicodeError):
         return None
     if image.checksum != image.calculate_checksum():
@@ -129,22 +136,24 @@ class OtaEntry:
 
 
 class Flash:
-    """What a bootloader would find in a flash dump."""
+    """What a bootloader would find in a device's flash; `read(offset,
+    size)` gives its bytes."""
 
-    def __init__(self, data, table):
-        self.data = data
+    def __init__(self, read, table, chip='esp32c3'):
+        self.read = read
         self.table = table
+        self.chip = chip
         offset = table['otadata'][0]
-        self.sectors = [data[offset + 4096 * i:offset + 4096 * i + 4096]
-                        for i in (0, 1)]
+        otadata = read(offset, 8192)
+        self.sectors = [otadata[:4096], otadata[4096:]]
         self.entries = [OtaEntry(i, self.sectors[i][:32]) for i in (0, 1)]
 
     def slot(self, label):
         offset, size = self.table[label]
-        return self.data[offset:offset + size]
+        return self.read(offset, size)
 
     def version(self, label):
-        return valid_image_version(self.slot(label))
+        return valid_image_version(self.slot(label), self.chip)
 
     def written_entries(self):
         """The otadata entries that are not erased flash."""

@@ -1,13 +1,12 @@
 """The app's image and otadata code (app/image.py, app/hw/otadata.py) against
 images built by esptool and ESP-IDF's own numbers. These run in-process on
-CPython; the device tests run the same code on MicroPython."""
+CPython; the hardware-in-loop tests run the same code on MicroPython."""
 import random
 
 import pytest
 
 import image
-from device_images import (app_image, bad_magic, corrupted,
-                           without_app_desc)
+from images import app_image, bad_magic, corrupted, without_app_desc
 from hw import otadata
 
 V2 = app_image('2.0.0')
