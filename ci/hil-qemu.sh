@@ -27,6 +27,8 @@ cp -r "build/firmware/$board-QEMU" "$out/update"
 
 echo "[3/4] ESP-IDF's hello_world, an app that never confirms itself"
 cp -r "$IDF_PATH/examples/get-started/hello_world" "$out/hello_world"
+# its own version (ESP-IDF would take this repository's git describe)
+echo hello-world-never-confirms > "$out/hello_world/version.txt"
 (cd "$out/hello_world" && idf.py set-target "$(python3 ../../../firmware/boards.py --target "$board")" >/dev/null && idf.py build >/dev/null)
 
 echo "[4/4] tests/hil on qemu"

@@ -418,7 +418,11 @@ def build(args, versions, version):
 
     collect(steps, args.board, build_dir, out_dir, version)
     size_report(steps, args.board, mpy_cross, out_dir)
-    if not args.dry_run:
+    if args.dry_run:
+        return
+    if args.variant:
+        print('done: {} is in {}'.format(name, out_dir))
+    else:
         print('done: flash with `make flash BOARD={} PORT=/dev/ttyACM0`, or '
               'update over the air with tools/ota_client.py HOST {}'.format(
                   args.board, out_dir / 'micropython.bin'))

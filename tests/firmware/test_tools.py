@@ -60,13 +60,30 @@ def test_workflow_builds_every_board_in_the_pinned_container():
         (ROOT / '.github' / 'workflows' / 'ci.yml').read_text())
     jobs = workflow['jobs']
     assert 'ci/host-tests.sh' in str(jobs['host-tests']['steps'])
+    image = '${{ needs.versions.outputs.esp_idf_image }}'
+    # the matrix is the registry's boards and their variants
     firmware = jobs['firmware']
-    assert firmware['container'] == '${{ needs.versions.outputs.esp_idf_image }}'
-    boards = sorted(p.parent.name for p in (ROOT / 'boards').glob('*/board.json'))
-    assert sorted(firmware['strategy']['matrix']['board']) == boards
+    assert firmware['container'] == image
+    assert firmware['strategy']['matrix']['include'] == \
+        '${{ fromJSON(needs.versions.outputs.builds) }}'
+    shell = subprocess.run(['bash', str(ROOT / 'ci' / 'versions.sh')],
+                           capture_output=True, text=True)
+    builds = json.loads(re.search(r'^builds=(.*)$', shell.stdout,
+                                  re.M).group(1))
+    assert {'board': 'ESP32_GENERIC_C3', 'variant': 'QEMU'} in builds
+    assert sorted({b['board'] for b in builds}) == \
+        sorted(json.loads((ROOT / 'boards' / 'boards.json').read_text()))
     steps = str(firmware['steps'])
-    assert 'ci/build-firmware.sh ${{ matrix.board }}' in steps
-    assert 'upload-artifact' in steps and 'build/firmware/${{ matrix.board }}/' in steps
+    assert 'ci/build-firmware.sh ${{ matrix.board }} ${{ matrix.variant }}' \
+        in steps
+    assert 'upload-artifact' in steps and 'build/firmware/${{ matrix.board }}' \
+        in steps
+    # the HIL suite on the real image in Espressif's QEMU, as the lab runs it
+    hil = jobs['hil-qemu']
+    assert hil['container'] == image
+    steps = str(hil['steps'])
+    assert 'idf_tools.py" install qemu-riscv32' in steps
+    assert 'ci/hil-qemu.sh' in steps and 'build/hil/report.xml' in steps
 
 
 # --- build.py ------------------------------------------------------------
