@@ -439,6 +439,9 @@ def main():
                         'mpconfigvariant_<VARIANT>.cmake), e.g. QEMU')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the steps and commands, run nothing')
+    parser.add_argument('--print-version', action='store_true',
+                        help='print the version the image would carry, '
+                        'build nothing')
     parser.add_argument('--toolchain', choices=('auto', 'native', 'docker'),
                         default='auto', help='native: the exported ESP-IDF; '
                         'docker: Espressif\'s image; auto (default): native '
@@ -448,6 +451,9 @@ def main():
     check_variant(board, args.variant)
     versions = read_versions()
     version = project_version()
+    if args.print_version:
+        print(version)
+        return
     print('firmware {} for {}: MicroPython {}, ESP-IDF {}'.format(
         version, build_name(board, args.variant),
         versions['MICROPYTHON_VERSION'],

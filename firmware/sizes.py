@@ -11,7 +11,6 @@ small enough that a module that balloons fails the tests) and the size of
 MicroPython's own image for it are in boards/boards.json."""
 import argparse
 import datetime
-import pathlib
 import sys
 import tempfile
 

@@ -1,6 +1,6 @@
 // microdot-esp firmware on a generic ESP32-C3 module, 4 MB of flash.
-// os.uname().machine is "<board name> with <MCU name>": app/hw/esp32.py
-// recognises the chip by "ESP32C3" in it, so the MCU name stays as is.
+// The MCU name is upstream's; os.uname().machine is "<board name> with
+// <MCU name>".
 #ifndef MICROPY_HW_BOARD_NAME  // a variant may name itself
 #define MICROPY_HW_BOARD_NAME               "microdot-esp ESP32-C3 4MB OTA"
 #endif

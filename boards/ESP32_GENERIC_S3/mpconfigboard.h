@@ -1,6 +1,6 @@
 // microdot-esp firmware on a generic ESP32-S3 module, 8 MB of flash.
-// os.uname().machine is "<board name> with <MCU name>": app/hw/esp32.py
-// recognises the chip by "ESP32S3" in it, so the MCU name stays as is.
+// The MCU name is upstream's; os.uname().machine is "<board name> with
+// <MCU name>".
 #define MICROPY_HW_BOARD_NAME               "microdot-esp ESP32-S3 8MB OTA"
 #define MICROPY_HW_MCU_NAME                 "ESP32S3"
 

@@ -3,7 +3,6 @@ inside the flash), laid out for OTA (two equal slots, otadata, the
 filesystem MicroPython mounts), read the same by ESP-IDF's own table tool
 (gen_esp32part, packaged as esp-idf-defs) as by ours, down to the binary
 table; and each app slot leaves room over the generic MicroPython image."""
-import re
 
 import pytest
 

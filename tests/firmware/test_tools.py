@@ -83,7 +83,7 @@ def test_workflow_builds_every_board_in_the_pinned_container():
     assert hil['container'] == image
     steps = str(hil['steps'])
     assert 'idf_tools.py" install qemu-riscv32' in steps
-    assert 'ci/hil-qemu.sh' in steps and 'build/hil/report.xml' in steps
+    assert 'ci/hil.sh qemu' in steps and 'build/hil/report.xml' in steps
 
 
 # --- build.py ------------------------------------------------------------
@@ -160,6 +160,12 @@ def test_build_plan(tmp_path):
     assert '-e MICROPY_DIR={}'.format(tmp_path) in result.stdout
     assert 'espressif/idf:v5.5.1 python3 firmware/build.py ESP32_GENERIC_C3 ' \
         '--toolchain native' in result.stdout
+
+
+def test_build_prints_the_version_it_would_use(tmp_path):
+    result = run(['firmware/build.py', 'ESP32_GENERIC_C3', '--print-version'],
+                 bare_env(tmp_path, FIRMWARE_VERSION='4.5.6-rc1'))
+    assert (result.returncode, result.stdout) == (0, '4.5.6-rc1\n')
 
 
 def test_build_plan_for_a_variant(tmp_path):

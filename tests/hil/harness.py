@@ -434,7 +434,12 @@ class BoardDevice(Device):
         self.expect(r'firmware \S+ \(\S+\) on ')
         self.provision()
         self.wait_ready()
-        self.endpoint = (self.address, 80)
+
+    def wait_ready(self):
+        """As the others; the address (DHCP's) may change at each boot."""
+        address = super().wait_ready()
+        self.endpoint = (address, 80)
+        return address
 
     def power_cycle(self):
         self.dut.hard_reset()  # the reset line: the chip stops where it is
