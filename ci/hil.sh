@@ -25,7 +25,7 @@ case "$target" in
         name=$board-QEMU
         run=(--embedded-services qemu --qemu-prog-path "$(command -v "$qemu")");;
     board)
-        : "${PORT:?set PORT to the board's serial port, e.g. /dev/ttyACM0}"
+        : "${PORT:?set PORT to the serial port of the board, e.g. /dev/ttyACM0}"
         : "${WIFI:?set WIFI to the network the board joins, as ssid:password}"
         variant=
         name=$board

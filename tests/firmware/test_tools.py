@@ -86,6 +86,35 @@ def test_workflow_builds_every_board_in_the_pinned_container():
     assert 'ci/hil.sh qemu' in steps and 'build/hil/report.xml' in steps
 
 
+def test_ci_scripts_parse_and_say_what_is_missing(tmp_path):
+    for script in sorted((ROOT / 'ci').glob('*.sh')):
+        result = subprocess.run(['bash', '-n', str(script)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, (script, result.stderr)
+
+    def hil(*args, **env):
+        return subprocess.run(
+            ['bash', str(ROOT / 'ci' / 'hil.sh')] + list(args),
+            capture_output=True, text=True, timeout=60,
+            env=dict({'PATH': '{}:/usr/bin:/bin'.format(tmp_path)}, **env))
+    result = hil('qemu')
+    assert result.returncode == 2
+    assert 'idf.py is not on PATH: export ESP-IDF first' in result.stderr
+    (tmp_path / 'idf.py').write_text('#!/bin/sh\n')  # an exported ESP-IDF
+    (tmp_path / 'idf.py').chmod(0o755)
+    result = hil('qemu', QEMU='/nowhere/qemu-system-riscv32')
+    assert result.returncode == 2
+    assert 'no QEMU at /nowhere/qemu-system-riscv32' in result.stderr
+    assert 'idf_tools.py install qemu-riscv32' in result.stderr
+    result = hil('board')
+    assert result.returncode != 0
+    assert 'set PORT to the serial port of the board' in result.stderr
+    result = hil('board', PORT='/dev/ttyACM0')
+    assert 'set WIFI to the network the board joins' in result.stderr
+    result = hil('wokwi')
+    assert 'the target is qemu or board, not wokwi' in result.stderr
+
+
 # --- build.py ------------------------------------------------------------
 
 def bare_env(tmp_path, **extra):
