@@ -60,4 +60,5 @@ make .venv/bin/.installed >/dev/null
 .venv/bin/python -m pytest tests/hil "${run[@]}" --hil-board "$board" \
     --hil-firmware "$out/firmware" --hil-update "$out/update" \
     --hil-unconfirmed "$out/hello_world/build/hello_world.bin" \
-    --root-logdir "$out/logs" --junitxml "$out/report.xml" -v
+    --root-logdir "$out/logs" --junitxml "$out/report.xml" \
+    -o junit_family=xunit1 -v
