@@ -23,8 +23,10 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import boards
+import build
 import frozen
 
 ROOT = boards.ROOT
@@ -247,7 +249,6 @@ def main():
                         help='write ' + str(FILE_LIST.relative_to(ROOT)) +
                         ' from this checkout')
     args = parser.parse_args()
-    import build
     version = build.read_versions()['MICROPYTHON_VERSION']
     micropy = pathlib.Path(args.check or args.write).resolve()
     found_version = build.micropython_version(micropy)
@@ -261,7 +262,6 @@ def main():
                              '\n'.join(files) + '\n')
         print('wrote {} ({} files)'.format(FILE_LIST, len(files)))
         return
-    import tempfile
     with tempfile.TemporaryDirectory() as work:
         found = problems(files, work, source=micropy / PORT)
     if release_files() != files:

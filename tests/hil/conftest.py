@@ -59,14 +59,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 def required(config, name):
+    """The value of option --<name>, which the target needs."""
     value = config.getoption(name)
     if not value:
         raise pytest.UsageError('--{} is needed for the {} target'.format(
             name.replace('_', '-'), target_of(config)))
-    if name != 'hil_wifi' and not pathlib.Path(value).exists():
-        raise pytest.UsageError('--{} {}: no such file or folder'.format(
-            name.replace('_', '-'), value))
     return value
+
+
+def existing(config, name):
+    """The path option --<name> names, which must exist."""
+    path = pathlib.Path(required(config, name))
+    if not path.exists():
+        raise pytest.UsageError('--{} {}: no such file or folder'.format(
+            name.replace('_', '-'), path))
+    return path
 
 
 @pytest.fixture(scope='session')
@@ -79,9 +86,9 @@ def hil_builds(pytestconfig, hil_target):
     """(firmware, update, unconfirmed) for qemu and board."""
     if hil_target == 'host':
         return None
-    firmware = Firmware.built(required(pytestconfig, 'hil_firmware'))
-    update = Firmware.built(required(pytestconfig, 'hil_update'))
-    unconfirmed = Firmware.of_image(required(pytestconfig, 'hil_unconfirmed'))
+    firmware = Firmware.built(existing(pytestconfig, 'hil_firmware'))
+    update = Firmware.built(existing(pytestconfig, 'hil_update'))
+    unconfirmed = Firmware.of_image(existing(pytestconfig, 'hil_unconfirmed'))
     assert update.version != firmware.version, \
         '--hil-update must be a build with another version than ' \
         '--hil-firmware; both are {}'.format(firmware.version)
@@ -96,8 +103,8 @@ def mpy_dir(tmp_path_factory):
 # --- pytest-embedded's qemu service, given this suite's image and network
 
 @pytest.fixture
-def hil_port(hil_target):
-    """The loopback port of the device's HTTP server."""
+def hil_port():
+    """The loopback port of the device's HTTP server (host, qemu)."""
     return free_port()
 
 
@@ -110,8 +117,7 @@ def qemu_image_path(pytestconfig, hil_target, tmp_path):
         return None
     from harness import boards
     size = boards.get(pytestconfig.getoption('hil_board')).flash_size
-    merged = pathlib.Path(required(pytestconfig, 'hil_firmware')) / \
-        'firmware.bin'
+    merged = existing(pytestconfig, 'hil_firmware') / 'firmware.bin'
     image = tmp_path / 'flash.bin'
     with open(merged, 'rb') as source, open(image, 'wb') as target:
         shutil.copyfileobj(source, target)
