@@ -9,16 +9,20 @@ microdot/chunked.py for chunked ones), query strings and forms
 cookies, files and streamed responses.
 """
 import asyncio
+import gc
 import json
 import sys
 
 try:
-    from time import ticks_ms, ticks_diff
+    from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
     from time import monotonic
 
     def ticks_ms():
         return int(monotonic() * 1000)
+
+    def ticks_add(a, b):
+        return a + b
 
     def ticks_diff(a, b):
         return a - b
@@ -166,6 +170,9 @@ class Request:
         if '%' in path:
             from microdot.urlencoded import unquote
             path = unquote(path, False)
+        if '\0' in path:
+            # a file name would end there on MicroPython, past any check
+            raise HTTPException(400, 'Bad Request: NUL in the path')
         self.path = path
         if body is not None:
             self.body = body
@@ -573,6 +580,7 @@ class Microdot:
     run() or await start_server()."""
 
     max_connections = 8  # served at once; the rest wait or get 503
+    max_streams = 3  # of those, holding event streams or WebSockets
     keep_alive_timeout = 10  # seconds an idle connection is kept open
     request_timeout = 10  # seconds a stalled read or write may take
 
@@ -727,6 +735,12 @@ class Microdot:
                 if handler:
                     response = self.make_response(
                         await call(handler, request, exc))
+                elif isinstance(exc, MemoryError):
+                    # what the request allocated is garbage now; the client
+                    # may try again in a moment
+                    gc.collect()
+                    response = Response('Service Unavailable: out of memory',
+                                        503, {'Retry-After': '1'})
                 else:
                     print_exception(exc)
                     handler = self.error_handler_for(apps, 500)
@@ -803,24 +817,41 @@ class Microdot:
 
 # --- The server -----------------------------------------------------------
 
+# What a connection is doing, for the reaper and for making room
+IDLE = 0  # waiting for a request, or still receiving it before dispatch
+BUSY = 1  # the app works on a request (reading its body, say)
+WRITING = 2  # sending a response
+MIN_STALL = 1000  # ms a write waits for its client before it may be evicted
+
+# Sent when there is no memory left to build a response with: made now
+OUT_OF_MEMORY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
+    b'Content-Length: 0\r\nConnection: close\r\n\r\n'
+
+
 class Connection:
     """One client connection: buffered reads (a request head usually arrives
     in one read, and bytes past a request are kept for the next one, which
-    is how pipelining works), writes, and the time the reaper checks."""
+    is how pipelining works), writes, and what the reaper checks: the state,
+    and the time it began or last made progress."""
 
     read_size = 1024
     # defaults shared by all connections: each stores only what changes
     buf = b''
     pos = 0
+    state = IDLE
     timeout = None  # ms allowed since `since`, None while the app works
-    # no request in progress (waiting for one, or for the rest of its head),
-    # so it may be closed to make room or at shutdown
-    idle = True
     task = None
 
     def __init__(self, reader, writer):
         self.reader = reader
         self.writer = writer
+        self.since = ticks_ms()
+
+    def watch(self, state, timeout):
+        """Enters `state`, which must make progress within `timeout` ms
+        (None: no limit)."""
+        self.state = state
+        self.timeout = timeout
         self.since = ticks_ms()
 
     async def fill(self):
@@ -865,27 +896,35 @@ class Connection:
         return data
 
     async def send(self, data, timeout=None):
+        """Writes `data`; a client that does not take it within `timeout`
+        ms is dropped by the reaper."""
+        state = self.state
+        self.watch(WRITING, timeout)
         self.writer.write(data)
-        self.since = ticks_ms()
-        self.timeout = timeout
         await self.writer.drain()
-        self.timeout = None
+        self.watch(state, None)
 
 
 class Server:
     """Accepts connections for an app and answers their requests in order.
 
     At most `app.max_connections` are served at once (an ESP32 has about ten
-    sockets): a new client takes the place of one idle between requests, or
-    gets 503. Connections idle for `app.keep_alive_timeout` seconds, or stalled
-    for `app.request_timeout` seconds while sending a request or receiving a
-    response, are closed by one reaper task."""
+    sockets), and of those at most `app.max_streams` hold a response with no
+    end in sight (an event stream, a WebSocket): when one more starts, the
+    oldest is closed, so streams never take the places short requests need.
+    A new client takes the place of the connection idle the longest, else of
+    the one whose write has waited the longest (a second at least) for its
+    client to read, else it gets 503. One reaper task closes connections
+    idle for `app.keep_alive_timeout` seconds, and those that made no
+    progress for `app.request_timeout` seconds while receiving a request or
+    sending a response (a body a handler reads gets 408, microdot/body.py)."""
 
     def __init__(self, app, ssl=None):
         self.app = app
         self.scheme = 'https' if ssl else 'http'
         self.ssl = ssl
-        self.connections = []
+        self.connections = []  # every connection being served
+        self.streams = []  # those of them that hold a long-lived response
         self.server = None
         self.closing = False
         self.closed_at = 0  # ticks_ms() when close() was called
@@ -910,7 +949,7 @@ class Server:
         if self.server:
             self.server.close()
         for conn in self.connections:
-            if conn.idle:
+            if conn.state == IDLE:
                 conn.task.cancel()
 
     async def reap(self):
@@ -924,19 +963,40 @@ class Server:
                         ticks_diff(now, conn.since) > conn.timeout:
                     conn.task.cancel()
 
+    def oldest(self, state, before):
+        """The connection that entered `state` first, if that was no later
+        than `before`; else None."""
+        found = None
+        for conn in self.connections:
+            if conn.state == state and (
+                    found is None or ticks_diff(conn.since, found.since) < 0):
+                found = conn
+        if found is None or ticks_diff(found.since, before) > 0:
+            return None
+        return found
+
     def make_room(self):
         if len(self.connections) < self.app.max_connections:
             return True
-        idle = [c for c in self.connections if c.idle]
-        if not idle:
+        now = ticks_ms()
+        conn = self.oldest(IDLE, now) or \
+            self.oldest(WRITING, ticks_add(now, -MIN_STALL))
+        if conn is None:
             return False
-        oldest = idle[0]
-        for conn in idle:
-            if ticks_diff(conn.since, oldest.since) < 0:
-                oldest = conn
-        self.connections.remove(oldest)
-        oldest.task.cancel()
+        self.connections.remove(conn)
+        conn.task.cancel()
         return True
+
+    def hold_stream(self, conn):
+        """Counts `conn`, whose response has no end in sight, among the
+        streams; the oldest stream is closed if they are `app.max_streams`
+        already. Called by the server for a streamed body of unknown length,
+        by microdot.websocket after the upgrade."""
+        if conn in self.streams:
+            return
+        if len(self.streams) >= self.app.max_streams:
+            self.streams.pop(0).task.cancel()
+        self.streams.append(conn)
 
     async def handle(self, reader, writer):
         """Answers the requests on one connection, in order, until either
@@ -955,8 +1015,7 @@ class Server:
             app_timeout_ms = app.request_timeout * 1000
             idle_timeout_ms = app.keep_alive_timeout * 1000
             while True:
-                conn.idle = True
-                conn.timeout = idle_timeout_ms
+                conn.watch(IDLE, idle_timeout_ms)
                 try:
                     if conn.pos >= len(conn.buf):
                         # conn.fill() without its coroutine
@@ -974,15 +1033,14 @@ class Server:
                 except EOFError:
                     return
                 except HTTPException as exc:
-                    conn.idle = False
+                    conn.watch(BUSY, None)
                     # the stream can't be trusted past a bad request: answer
                     # and close
-                    await Response(exc.reason, exc.status_code).write(conn)
+                    await Response(exc.reason, exc.status_code).write(
+                        conn, None, False, app_timeout_ms)
                     await linger(conn)
                     return
-                finally:
-                    conn.timeout = None
-                conn.idle = False  # in progress: shutdown() lets it finish
+                conn.watch(BUSY, None)  # in progress: shutdown() lets it finish
                 if self.scheme != 'http':
                     req.scheme = self.scheme
                 if app.debug:
@@ -1000,6 +1058,9 @@ class Server:
                     if stream is None:
                         await conn.send(head, app_timeout_ms)
                     else:
+                        if req.method != 'HEAD' and \
+                                res.headers.get('Content-Length') is None:
+                            self.hold_stream(conn)  # it may never end
                         from microdot.streaming import send_response
                         keep = await send_response(conn, req, res, head,
                                                    stream, keep,
@@ -1012,16 +1073,33 @@ class Server:
             pass  # closed by the reaper, to make room, or by shutdown()
         except OSError:
             pass  # the client went away
+        except MemoryError:
+            # what was allocated for this request is garbage now: collect
+            # it, and answer with bytes that need no memory
+            gc.collect()
+            await answer(conn, OUT_OF_MEMORY)
         except Exception as exc:
             print_exception(exc)
         finally:
             if conn in self.connections:
                 self.connections.remove(conn)
+            if conn in self.streams:
+                self.streams.remove(conn)
             try:
                 writer.close()
                 await writer.wait_closed()
             except Exception:
                 pass  # the client may have reset the connection already
+
+
+async def answer(conn, data):
+    """Sends a last answer that is made already (no memory needed), if the
+    client takes it within a second."""
+    try:
+        conn.writer.write(data)
+        await asyncio.wait_for(conn.writer.drain(), 1)
+    except Exception:
+        pass
 
 
 async def linger(conn):

@@ -1,9 +1,10 @@
 """Request bodies: read from the connection as the handler asks for them,
 and decoded as JSON or a form. Loaded by the first request that has a body,
 so apps that only answer GETs never load it."""
+import asyncio
 import json
 
-from microdot import HTTPException, Request
+from microdot import BUSY, HTTPException, Request
 
 
 async def open_body(req, conn):
@@ -20,7 +21,8 @@ async def open_body(req, conn):
         if length is not None:
             raise HTTPException(400, 'Bad Request: both Content-Length '
                                 'and Transfer-Encoding')
-    elif not length.isdigit():
+    elif not 0 < len(length) <= 15 or length.strip('0123456789'):
+        # ASCII digits only: str.isdigit() and int() take others too
         raise HTTPException(400, 'Bad Request: invalid Content-Length')
     else:
         length = int(length)
@@ -28,13 +30,14 @@ async def open_body(req, conn):
             raise HTTPException(413, 'Payload Too Large')
     expect = req.headers.get('expect', '').lower() == '100-continue'
     if chunked is None:
-        stream = Body(conn, length, expect)
+        stream = Body(conn, length, expect, req.app.request_timeout)
         if length > req.max_body_length:
             req._stream = stream  # the handler reads it from `stream`
             return
     else:
         from microdot.chunked import ChunkedBody  # rare in requests
-        stream = ChunkedBody(conn, req.max_content_length, expect)
+        stream = ChunkedBody(conn, req.max_content_length, expect,
+                             req.app.request_timeout)
     body = b''
     while not stream.done and len(body) <= req.max_body_length:
         body += await stream.read(req.max_body_length + 1 - len(body))
@@ -78,12 +81,15 @@ def form_of(req):
 class Body:
     """A request body of known length, read from the connection as the
     handler asks for it. Sends "100 Continue" first when the client is
-    waiting for it. microdot/chunked.py decodes bodies of unknown length."""
+    waiting for it. A handler's read that gets nothing for `timeout`
+    seconds raises HTTPException(408). microdot/chunked.py decodes bodies
+    of unknown length."""
 
-    def __init__(self, conn, length, expect=False):
+    def __init__(self, conn, length, expect=False, timeout=None):
         self.conn = conn
         self.left = length  # bytes not read yet from the connection
         self.expect = expect
+        self.timeout = timeout
         self.done = length == 0
         self.pending = b''
 
@@ -106,6 +112,16 @@ class Body:
             return data
         if self.done:
             return b''
+        if self.conn.state != BUSY:
+            # the server reads it before dispatch, and its reaper watches
+            return await self.receive(n)
+        try:
+            return await asyncio.wait_for(self.receive(n), self.timeout)
+        except asyncio.TimeoutError:
+            raise HTTPException(408, 'Request Timeout: the body stopped '
+                                'arriving')
+
+    async def receive(self, n):
         if self.expect:
             self.expect = False
             await self.conn.send(b'HTTP/1.1 100 Continue\r\n\r\n')

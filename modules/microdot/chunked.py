@@ -18,8 +18,8 @@ class ChunkedBody(Body):
     """Decodes the chunks as they are read, refusing more than `limit` bytes
     of data in all; trailer fields are read and dropped."""
 
-    def __init__(self, conn, limit, expect=False):
-        super().__init__(conn, 0, expect)
+    def __init__(self, conn, limit, expect=False, timeout=None):
+        super().__init__(conn, 0, expect, timeout)
         self.done = False
         self.limit = limit
 

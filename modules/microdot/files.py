@@ -7,9 +7,26 @@ from microdot import Response, abort
 
 def etag_matches(if_none_match, etag):
     """Whether an If-None-Match header names `etag` (weakly, as RFC 9110
-    compares for it) or is "*"."""
-    return if_none_match.strip() == '*' or etag in [
-        tag.strip().replace('W/', '') for tag in if_none_match.split(',')]
+    compares for it) or is "*". Searched in place: a header of many tags
+    makes no list of them."""
+    if '*' in if_none_match and if_none_match.strip() == '*':
+        return True
+    text = if_none_match
+    start = text.find(etag)
+    while start >= 0:
+        end = start + len(etag)
+        if start >= 2 and text.startswith('W/', start - 2):
+            start -= 2  # a weak tag compares the same
+        while start > 0 and text[start - 1] in ' \t':
+            start -= 1
+        while end < len(text) and text[end] in ' \t':
+            end += 1
+        # the whole tag: after a comma or the start, before a comma or the end
+        if (start == 0 or text[start - 1] == ',') and \
+                (end == len(text) or text[end] == ','):
+            return True
+        start = text.find(etag, end)
+    return False
 
 
 class FileResponse(Response):
@@ -19,6 +36,8 @@ class FileResponse(Response):
     def __init__(self, filename, status_code=200, content_type=None,
                  stream=None, max_age=None, compressed=False,
                  file_extension=''):
+        if '\0' in filename:
+            abort(400, 'Bad Request: NUL in a file name')
         if content_type is None:
             extension = filename.rpartition('.')[2].lower()
             content_type = self.types_map.get(extension,

@@ -253,6 +253,11 @@ async def websocket_upgrade(request):
     receive() or send() raises WebSocketError."""
     ws = WebSocket(request)
     await ws.handshake()
+    # a WebSocket is open as long as the client likes: it takes one of the
+    # server's stream slots, not one that short requests need
+    server = request.app.server
+    if server is not None:
+        server.hold_stream(request.sock)
     # after the handshake no HTTP response may follow, not even a 500 for
     # the WebSocketError that ends the route
     request.app.error_handlers.setdefault(
