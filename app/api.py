@@ -8,6 +8,7 @@
     POST /api/reboot       Bearer token
 """
 import asyncio
+import io
 import os
 
 from microdot import Microdot, Request, Response, send_file
@@ -28,6 +29,10 @@ except ImportError:  # the host emulation serves the files in hw.WEB_DIR
 
 STATUS_INTERVAL = 2  # seconds between two status events
 REBOOT_DELAY = 1  # seconds, so that the response gets out first
+# On every answer: browsers take each type as sent, and no other site may
+# show the device's pages in a frame (where a click could be stolen).
+SECURITY_HEADERS = {'X-Content-Type-Options': 'nosniff',
+                    'Content-Security-Policy': "frame-ancestors 'none'"}
 
 # An image is far larger than the framework's 16 KB default. The limit is
 # for the whole server, so the OTA route checks the slot size itself and
@@ -96,6 +101,13 @@ def reboot_soon():
     asyncio.create_task(later())
 
 
+@app.after_request
+@app.after_error_request
+def secure(request, response):
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
 @app.get('/api/status')
 def get_status(request):
     return status(), {'Cache-Control': 'no-store'}
@@ -149,33 +161,76 @@ def exists(path):
         return False
 
 
+def content_type(name):
+    """The type of a web UI file, with its charset if it is text."""
+    kind = Response.types_map.get(name.rpartition('.')[2].lower(),
+                                  'application/octet-stream')
+    if kind.startswith('text/') or kind == 'application/javascript':
+        kind += '; charset=UTF-8'
+    return kind
+
+
+def accepts_gzip(request):
+    """Whether the client's Accept-Encoding takes gzip (a coding with q=0
+    is refused, RFC 9110). Read item by item, with no list of them."""
+    value = (request.headers.get('Accept-Encoding') or '').lower()
+    start = 0
+    while start < len(value):
+        end = value.find(',', start)
+        if end < 0:
+            end = len(value)
+        name, _, params = value[start:end].partition(';')
+        if name.strip() in ('gzip', 'x-gzip', '*'):
+            q = params.strip()
+            return not (q.startswith('q=0') and not q[3:].strip('.0'))
+        start = end + 1
+    return False
+
+
+def gunzipped(data):
+    """A frozen file decompressed as it is sent, for a client that takes
+    no gzip (curl without --compressed, say): MicroPython's deflate needs a
+    window of 2 ** webassets.WINDOW_BITS bytes, the one it was packed with."""
+    import deflate
+    return deflate.DeflateIO(io.BytesIO(data), deflate.GZIP,
+                             webassets.WINDOW_BITS)
+
+
 def frozen_asset(request, name):
     """A file of the web UI frozen into the firmware, answered from flash
     with its ETag; 304 when the browser's copy is current."""
     data, etag = webassets.FILES[name]
-    headers = {'ETag': etag, 'Cache-Control': 'max-age=0'}
+    gzipped = accepts_gzip(request)
+    if not gzipped:
+        etag = etag[:-1] + '-plain"'  # another representation
+    headers = {'ETag': etag, 'Cache-Control': 'max-age=0',
+               'Vary': 'Accept-Encoding'}
     match = request.headers.get('If-None-Match')
     if match is not None and etag_matches(match, etag):
         return '', 304, headers
-    headers['Content-Type'] = Response.types_map.get(
-        name.rpartition('.')[2].lower(), 'application/octet-stream')
+    headers['Content-Type'] = content_type(name)
+    if not gzipped:
+        return gunzipped(data), 200, headers
     headers['Content-Encoding'] = 'gzip'
     return data, 200, headers
 
 
 def asset(request, name):
     """A file of the web UI: from the firmware if it is frozen in, else
-    the gzipped copy in WEB_DIR if there is one. max-age=0 makes browsers
-    revalidate, which the ETag answers with a 304."""
+    from WEB_DIR, where each file has a gzipped copy beside it. max-age=0
+    makes browsers revalidate, which the ETag answers with a 304."""
     if '..' in name or name.startswith('/') or '\\' in name:
         return error(404, 'no such file')
     if webassets is not None and name in webassets.FILES:
         return frozen_asset(request, name)
     path = hw.WEB_DIR + '/' + name
-    if exists(path + '.gz'):
-        return send_file(path, max_age=0, compressed=True,
-                         file_extension='.gz')
-    return send_file(path, max_age=0)
+    if accepts_gzip(request) and exists(path + '.gz'):
+        response = send_file(path, content_type=content_type(name), max_age=0,
+                             compressed=True, file_extension='.gz')
+    else:
+        response = send_file(path, content_type=content_type(name), max_age=0)
+    response.headers['Vary'] = 'Accept-Encoding'
+    return response
 
 
 @app.get('/')

@@ -106,14 +106,20 @@ def check_header(data, chip_id):
     return describe(data)
 
 
+XOR_PIECE = 256  # bytes taken as one integer by xor_bytes()
+
+
 def xor_bytes(data):
-    """The XOR of all bytes of `data`. Taken as one big integer that is
-    folded in halves: a dozen bignum operations for 4 KB, where a loop per
-    byte would take seconds per megabyte on the board."""
-    value = int.from_bytes(bytes(data), 'little')
-    width = 8
-    while width < 8 * len(data):
-        width *= 2
+    """The XOR of all bytes of `data`: each 256-byte piece taken as one big
+    integer, XORed together, then folded in halves down to a byte. A few
+    bignum operations per piece, where a loop per byte would take seconds
+    per megabyte on the board; and no allocation larger than a piece, which
+    a fragmented heap still has."""
+    view = memoryview(data)
+    value = 0
+    for start in range(0, len(view), XOR_PIECE):
+        value ^= int.from_bytes(view[start:start + XOR_PIECE], 'little')
+    width = 8 * XOR_PIECE
     while width > 8:
         width //= 2
         value = (value ^ (value >> width)) & ((1 << width) - 1)

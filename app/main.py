@@ -14,6 +14,7 @@ its own status request; if that has not happened within HEALTH_TIMEOUT
 seconds, or the app crashes, the device resets and the bootloader goes
 back to the previous image."""
 import asyncio
+import errno
 import gc
 import json
 import sys
@@ -28,6 +29,7 @@ import ota  # noqa: E402
 HEALTH_TIMEOUT = int(hw.setting('HEALTH_TIMEOUT') or 60)  # seconds
 WIFI_ATTEMPTS = 5
 SELF_CHECK_TIMEOUT = 5  # seconds for the server to answer itself
+PORT_RETRY = 5  # seconds between tries while the HTTP port is taken
 
 
 def load_config():
@@ -133,6 +135,37 @@ async def health_check(address, version):
           'stays)'.format(HEALTH_TIMEOUT))
 
 
+async def listen():
+    """Serves HTTP until the server closes. Returns the OSError that kept
+    it from starting rather than raising it: asyncio would report a task
+    that fails before anyone awaits it."""
+    try:
+        await api.app.start_server(hw.HTTP_HOST, hw.HTTP_PORT)
+    except OSError as exc:
+        return exc
+
+
+async def start_server():
+    """The HTTP server's task, once it listens. While its port is taken it
+    says so and, on a board (where the socket of the last run may still be
+    closing), tries again; the emulated board stops (another program has
+    the port)."""
+    while True:
+        api.app.server = None
+        server = asyncio.create_task(listen())
+        while not server.done():
+            if api.app.server is not None and \
+                    api.app.server.server is not None:
+                return server
+            await asyncio.sleep(0.01)
+        error = await server
+        if error.errno != errno.EADDRINUSE:
+            raise error
+        print('HTTP server: port {} is in use'.format(hw.HTTP_PORT))
+        hw.port_in_use()
+        await asyncio.sleep(PORT_RETRY)
+
+
 async def main():
     firmware = ota.running_image()
     running = hw.Partition(hw.Partition.RUNNING).info()[4]
@@ -148,12 +181,7 @@ async def main():
     api.setup(config.get('ota_token'), config.get('hostname') or
               'microdot-esp', firmware)
     gc.collect()
-    server = asyncio.create_task(api.app.start_server(hw.HTTP_HOST,
-                                                      hw.HTTP_PORT))
-    while api.app.server is None or api.app.server.server is None:
-        if server.done():
-            await server  # it failed to start: raises why
-        await asyncio.sleep(0.01)
+    server = await start_server()
     # test harnesses (and ESP-IDF's) wait for this line
     print('IPv4 address: ' + address)
     print('HTTP server on http://{}:{}/'.format(address, hw.HTTP_PORT))

@@ -15,7 +15,6 @@ ota_token), BOARD (ESP32_GENERIC_C3), HEALTH_TIMEOUT (seconds, 60),
 FIRMWARE_VERSION (of the image put in ota_0 when the flash is created).
 """
 import argparse
-import gzip
 import os
 import pathlib
 import signal
@@ -24,7 +23,9 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))
+sys.path.insert(0, str(ROOT / 'firmware'))
 import build_mpy  # noqa: E402
+import webassets_gen  # noqa: E402  (the firmware's packing of the web UI)
 
 RESET_EXIT_CODE = 75  # app/hw/host.py's reset()
 MICROPYTHON = pathlib.Path(sys.executable).parent / 'micropython'
@@ -47,19 +48,23 @@ def firmware_version():
 
 
 def compress_web(source, target):
-    """Gzips each file of the web UI into `target`, as the board stores
-    them. The copy keeps the source's modification time, so its ETag
-    changes only when the file does."""
+    """Puts each file of the web UI into `target`, with a gzipped copy
+    beside it (as the firmware packs it), for clients with and without
+    gzip. The copies keep the source's modification time, so their ETags
+    change only when the file does."""
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.iterdir()):
         if not path.is_file():
             continue
-        out = target / (path.name + '.gz')
         stat = path.stat()
-        if out.exists() and out.stat().st_mtime == stat.st_mtime:
-            continue
-        out.write_bytes(gzip.compress(path.read_bytes(), 9, mtime=0))
-        os.utime(out, (stat.st_mtime, stat.st_mtime))
+        data = path.read_bytes()
+        for out, content in ((target / path.name, data),
+                             (target / (path.name + '.gz'),
+                              webassets_gen.compress(data))):
+            if out.exists() and out.stat().st_mtime == stat.st_mtime:
+                continue
+            out.write_bytes(content)
+            os.utime(out, (stat.st_mtime, stat.st_mtime))
 
 
 def main():

@@ -8,6 +8,7 @@
     connect_wifi(ssid, password, hostname)   async; the IPv4 address
     wifi_connected(), wifi_rssi()            RSSI in dBm, or None
     free_heap(), reset()   reset() does not return
+    port_in_use()          the HTTP port is taken: host: stops; board: returns
     health_check_sabotaged()  host: True once if a test asked for it
     setting(name)          host: an environment override, e.g. OTA_TOKEN
     CONFIG_PATH, WEB_DIR, HTTP_HOST, HTTP_PORT
@@ -34,6 +35,7 @@ wifi_connected = board.wifi_connected
 wifi_rssi = board.wifi_rssi
 free_heap = board.free_heap
 reset = board.reset
+port_in_use = board.port_in_use
 health_check_sabotaged = board.health_check_sabotaged
 setting = board.setting
 CONFIG_PATH = board.CONFIG_PATH

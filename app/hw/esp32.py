@@ -88,6 +88,9 @@ def wifi_rssi():
 
 
 def free_heap():
+    """The heap free after a collection (without one the figure says more
+    about when the last one ran)."""
+    gc.collect()
     return gc.mem_free()
 
 
@@ -101,3 +104,7 @@ def setting(name):
 
 def reset():
     machine.reset()
+
+
+def port_in_use():
+    pass  # the last run's socket is still closing: the app tries again

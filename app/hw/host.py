@@ -476,8 +476,11 @@ def wifi_rssi():
 
 
 def free_heap():
+    """The heap free after a collection (without one the figure says more
+    about when the last one ran); 0 on CPython, which has no such heap."""
+    import gc
+    gc.collect()
     try:
-        import gc
         return gc.mem_free()
     except AttributeError:  # CPython
         return 0
@@ -496,6 +499,13 @@ def health_check_sabotaged():
 def setting(name):
     """An override from the environment (OTA_TOKEN)."""
     return getenv(name)
+
+
+def port_in_use():
+    """Another program has the HTTP port: waiting would not help, and a
+    reset would only start again into the same."""
+    raise SystemExit('the emulated board stops: choose another port '
+                     '(HTTP_PORT=... or --port)')
 
 
 def reset():

@@ -914,7 +914,8 @@ class Server:
     oldest is closed, so streams never take the places short requests need.
     A new client takes the place of the connection idle the longest, else of
     the one whose write has waited the longest (a second at least) for its
-    client to read, else it gets 503. One reaper task closes connections
+    client to read, else of the oldest stream (a browser opens it again),
+    else it gets 503. One reaper task closes connections
     idle for `app.keep_alive_timeout` seconds, and those that made no
     progress for `app.request_timeout` seconds while receiving a request or
     sending a response (a body a handler reads gets 408, microdot/body.py)."""
@@ -980,10 +981,13 @@ class Server:
             return True
         now = ticks_ms()
         conn = self.oldest(IDLE, now) or \
-            self.oldest(WRITING, ticks_add(now, -MIN_STALL))
+            self.oldest(WRITING, ticks_add(now, -MIN_STALL)) or \
+            (self.streams[0] if self.streams else None)
         if conn is None:
             return False
         self.connections.remove(conn)
+        if conn in self.streams:
+            self.streams.remove(conn)
         conn.task.cancel()
         return True
 

@@ -172,6 +172,9 @@ class Device:
     two other builds it can be updated to, one after the other."""
 
     kind = None
+    # the longest request head the device takes, its final CRLFCRLF
+    # included (the framework's 4 x Request.max_readline, and those 4 bytes)
+    head_limit = 4 * 2048 + 4
 
     def __init__(self, dut, board, token=TOKEN):
         self.dut = dut  # pytest-embedded: the console
