@@ -28,6 +28,7 @@ test: $(BIN)/.installed chromium
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/hardening.py
 
 clean:
 	rm -rf $(VENV) build

@@ -38,6 +38,16 @@ SECURITY_HEADERS = {'X-Content-Type-Options': 'nosniff',
 # for the whole server, so the OTA route checks the slot size itself and
 # answers 413 in JSON; other routes leave large bodies unread.
 Request.max_content_length = 16 * 1024 * 1024
+# Limits that fit the heap (README, "Limits and hardening"). A C3 has about
+# 140 KB free while it serves (the emulated board 165 KB). Each of the 8
+# connections may hold at once a request head (4 x max_readline), a body
+# read before its handler runs (max_body_length) and a socket read (1 KB),
+# and the one head being parsed takes about three times its size again:
+# 8 x (4 + 1 + 1) KB + 12 KB = 60 KB, under half of what is free, which
+# leaves the rest for responses, event streams, an update, and a heap that
+# fragments. No route here takes a body in memory (an image is streamed).
+Request.max_readline = 1024
+Request.max_body_length = 1024
 
 app = Microdot()
 auth = TokenAuth()

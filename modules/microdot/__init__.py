@@ -834,7 +834,7 @@ class Connection:
     is how pipelining works), writes, and what the reaper checks: the state,
     and the time it began or last made progress."""
 
-    read_size = 1024
+    read_size = 1024  # the most one read of the socket asks for (and allocates)
     # defaults shared by all connections: each stores only what changes
     buf = b''
     pos = 0
@@ -886,7 +886,8 @@ class Connection:
         if self.pos >= len(self.buf):
             self.buf = b''
             self.pos = 0
-            data = await self.reader.read(n)  # large bodies skip the buffer
+            # large bodies skip the buffer; a read allocates all it asks for
+            data = await self.reader.read(min(n, self.read_size))
             if not data:
                 raise EOFError
             self.since = ticks_ms()

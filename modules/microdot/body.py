@@ -38,9 +38,15 @@ async def open_body(req, conn):
         from microdot.chunked import ChunkedBody  # rare in requests
         stream = ChunkedBody(conn, req.max_content_length, expect,
                              req.app.request_timeout)
-    body = b''
-    while not stream.done and len(body) <= req.max_body_length:
-        body += await stream.read(req.max_body_length + 1 - len(body))
+    # pieces joined once: adding each to the last would copy the body over
+    # and over, and leave a heap full of holes
+    pieces = []
+    size = 0
+    while not stream.done and size <= req.max_body_length:
+        piece = await stream.read(req.max_body_length + 1 - size)
+        pieces.append(piece)
+        size += len(piece)
+    body = b''.join(pieces)
     if stream.done:
         req.body = body
     else:

@@ -173,8 +173,9 @@ class Device:
 
     kind = None
     # the longest request head the device takes, its final CRLFCRLF
-    # included (the framework's 4 x Request.max_readline, and those 4 bytes)
-    head_limit = 4 * 2048 + 4
+    # included (4 x Request.max_readline as app/api.py sets it, and those 4)
+    head_limit = 4 * 1024 + 4
+    body_limit = 1024  # the most read into memory before a handler runs
 
     def __init__(self, dut, board, token=TOKEN):
         self.dut = dut  # pytest-embedded: the console
