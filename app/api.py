@@ -209,7 +209,7 @@ def gunzipped(data):
 def frozen_asset(request, name):
     """A file of the web UI frozen into the firmware, answered from flash
     with its ETag; 304 when the browser's copy is current."""
-    data, etag = webassets.FILES[name]
+    data, etag, size = webassets.FILES[name]
     gzipped = accepts_gzip(request)
     if not gzipped:
         etag = etag[:-1] + '-plain"'  # another representation
@@ -220,6 +220,8 @@ def frozen_asset(request, name):
         return '', 304, headers
     headers['Content-Type'] = content_type(name)
     if not gzipped:
+        # its length is known: not a stream of unknown end
+        headers['Content-Length'] = str(size)
         return gunzipped(data), 200, headers
     headers['Content-Encoding'] = 'gzip'
     return data, 200, headers

@@ -3,7 +3,7 @@ firmware freezes: each file gzipped, as a bytes constant, with an ETag.
 Frozen bytes stay in flash, so app/api.py serves them without reading a
 filesystem or copying them into the heap.
 
-    FILES = {'index.html': (b'\\x1f\\x8b...', '"5d41402abc4b2a76"'), ...}
+    FILES = {'index.html': (b'\\x1f\\x8b...', '"5d41402abc4b2a76"', 2979), ...}
     WINDOW_BITS = 11
 
 The files are packed with a 2 KB window (WINDOW_BITS), about 1 KB larger in
@@ -38,19 +38,20 @@ def etag(data):
 def source(web_dir):
     """The module's text for the files in `web_dir` (not recursive)."""
     lines = ['# Generated from app/web/ by firmware/webassets_gen.py; do not edit.',
-             '# name -> (gzipped bytes, ETag), served from flash by app/api.py.',
-             'FILES = {']
+             '# name -> (gzipped bytes, ETag, size unpacked), served from '
+             'flash by', '# app/api.py.', 'FILES = {']
     for name in sorted(os.listdir(web_dir)):
         path = os.path.join(web_dir, name)
         if not os.path.isfile(path) or name.startswith('.'):
             continue
         with open(path, 'rb') as f:
-            packed = compress(f.read())
+            data = f.read()
+        packed = compress(data)
         lines.append('    %r: (' % name)
         for start in range(0, len(packed), LINE_BYTES):
             lines.append('        %r' % packed[start:start + LINE_BYTES])
         lines[-1] += ','  # the pieces above are one bytes constant
-        lines.append('        %r),' % etag(packed))
+        lines.append('        %r, %d),' % (etag(packed), len(data)))
     lines.append('}')
     lines.append('WINDOW_BITS = %d  # of the deflate window they were packed '
                  'with' % WINDOW_BITS)

@@ -171,6 +171,7 @@ def test_frozen_app_boots_and_answers(board, image, tmp_path):
             assert status == 304 and body == b'', url
             status, headers, body = device.get(url)
             assert status == 200 and 'Content-Encoding' not in headers
+            assert headers['Content-Length'] == str(len(source))
             assert body == source
             assert headers['ETag'] != etag  # another representation
         assert device.get('/static/nothing.js')[0] == 404

@@ -108,7 +108,7 @@ def read_response(sock):
         name, _, value = line.partition(':')
         headers[name.strip().lower()] = value.strip()
     if headers.get('transfer-encoding') == 'chunked':
-        raise AssertionError('not expected from these routes')
+        raise AssertionError('not expected from these routes: ' + lines[0])
     length = int(headers.get('content-length', '0'))
     while len(data) < length:
         chunk = sock.recv(65536)
@@ -185,6 +185,7 @@ class Device:
         self.token = token
         self.address = None  # what the device printed
         self.endpoint = None
+        self.started_at = 0  # the console's length when start() was done
 
     # --- console ----------------------------------------------------------
 
@@ -195,10 +196,17 @@ class Device:
         regex = re.compile(pattern.encode(), re.M)
         return Match(self.dut.expect(regex, timeout=timeout))
 
-    def console(self):
-        """Everything the console has shown so far."""
+    def console(self, since_start=False):
+        """Everything the console has shown so far, or since start() was
+        done (the harness's own provisioning left out)."""
         with open(self.dut.logfile, 'rb') as f:
+            if since_start:
+                f.seek(self.started_at)
             return f.read().decode('utf-8', 'replace')
+
+    def mark_started(self):
+        with open(self.dut.logfile, 'rb') as f:
+            self.started_at = len(f.read())
 
     def wait_ready(self):
         """Until the app listens: the line ESP-IDF's test harness waits for
@@ -340,6 +348,7 @@ class HostDevice(FileFlash, Device):
              '--board', self.board.name] + self.runtime,
             env=self.env, start_new_session=True)
         self.wait_ready()
+        self.mark_started()
 
     def kill(self):
         if self.process and self.process.poll() is None:
@@ -391,8 +400,10 @@ class QemuDevice(FileFlash, Device):
         # a fresh image: MicroPython makes its filesystem, the app finds no
         # config and stops at the REPL
         self.expect(r'config: /config\.json is missing')
+        self.expect(r'^>>> ')
         self.provision()
         self.wait_ready()
+        self.mark_started()
 
     def power_cycle(self):
         from pytest_embedded_qemu import Qemu
@@ -438,6 +449,7 @@ class BoardDevice(Device):
         self.expect(r'firmware \S+ \(\S+\) on ')
         self.provision()
         self.wait_ready()
+        self.mark_started()
 
     def wait_ready(self):
         """As the others; the address (DHCP's) may change at each boot."""
