@@ -22,9 +22,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tests' / 'hil'))
-from attacks import Attack  # noqa: E402  (the hardening tests' attackers)
-
-STATUS = b'GET /api/status HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n'
+import attacks  # noqa: E402  (the hardening tests' clients)
 SOAK_REQUESTS = 100000
 
 
@@ -61,15 +59,8 @@ class Device:
         self.proc.wait()
 
     def status(self):
-        with socket.create_connection(self.endpoint, timeout=10) as sock:
-            sock.sendall(STATUS)
-            data = b''
-            while True:
-                part = sock.recv(65536)
-                if not part:
-                    break
-                data += part
-        return json.loads(data.split(b'\r\n\r\n', 1)[1])
+        answer = attacks.status(self.endpoint, 10)
+        return json.loads(answer.split(b'\r\n\r\n', 1)[1])
 
 
 def probe(endpoint, seconds):
@@ -80,11 +71,7 @@ def probe(endpoint, seconds):
     while time.monotonic() < deadline:
         start = time.monotonic()
         try:
-            with socket.create_connection(endpoint, timeout=10) as sock:
-                sock.sendall(STATUS)
-                first = sock.recv(16)
-                while sock.recv(65536):
-                    pass
+            first = attacks.status(endpoint, 10)[:16]
         except OSError:
             first = b''
         times.append((time.monotonic() - start) * 1000)
@@ -93,85 +80,6 @@ def probe(endpoint, seconds):
     times.sort()
     return (len(times), others, times[len(times) // 2],
             times[int(len(times) * 0.95)])
-
-
-class Slowloris:
-    """`count` connections that send a request head a byte at a time, one
-    byte per connection every half second, and never finish it."""
-
-    def __init__(self, endpoint, count=200):
-        self.endpoint = endpoint
-        self.count = count
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopped.set()
-        self.thread.join(10)
-
-    def run(self):
-        sockets = []
-        while not self.stopped.is_set():
-            while len(sockets) < self.count:
-                try:
-                    sockets.append(socket.create_connection(self.endpoint, 1))
-                except OSError:
-                    break
-            for sock in list(sockets):
-                try:
-                    sock.send(b'X')
-                except OSError:  # closed by the device: open another
-                    sockets.remove(sock)
-                    sock.close()
-            self.stopped.wait(0.5)
-        for sock in sockets:
-            sock.close()
-
-
-class Flood:
-    """`count` clients asking GET /api/status as fast as they can, on
-    keep-alive connections."""
-
-    def __init__(self, endpoint, count=8):
-        self.endpoint = endpoint
-        self.stopped = threading.Event()
-        self.threads = [threading.Thread(target=self.run, daemon=True)
-                        for _ in range(count)]
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopped.set()
-        for thread in self.threads:
-            thread.join(10)
-
-    def run(self):
-        request = STATUS.replace(b'Connection: close', b'Connection: keep-alive')
-        while not self.stopped.is_set():
-            try:
-                with socket.create_connection(self.endpoint, timeout=5) as sock:
-                    while not self.stopped.is_set():
-                        sock.sendall(request)
-                        data = b''
-                        while b'\r\n\r\n' not in data:
-                            part = sock.recv(4096)
-                            if not part:
-                                raise OSError('closed')
-                            data += part
-                        head, _, body = data.partition(b'\r\n\r\n')
-                        length = int(re.search(rb'Content-Length: (\d+)',
-                                               head).group(1))
-                        while len(body) < length:
-                            body += sock.recv(4096)
-            except OSError:
-                self.stopped.wait(0.1)
 
 
 def soak(device):
@@ -201,11 +109,12 @@ def main():
     try:
         for name, attack in (
                 ('alone', None),
-                ('200 slowloris connections', Slowloris(device.endpoint)),
+                ('200 slowloris connections',
+                 attacks.Slowloris(device.endpoint)),
                 ('50 event streams reopened as they close, and 8 clients '
-                 'that never read', Attack(device.endpoint)),
+                 'that never read', attacks.Attack(device.endpoint)),
                 ('8 clients asking as fast as they can (keep-alive)',
-                 Flood(device.endpoint))):
+                 attacks.Flood(device.endpoint))):
             print('probe:', name, flush=True)
             if attack is None:
                 rows.append((name, probe(device.endpoint, args.seconds)))

@@ -847,13 +847,6 @@ class Connection:
         self.writer = writer
         self.since = ticks_ms()
 
-    def watch(self, state, timeout):
-        """Enters `state`, which must make progress within `timeout` ms
-        (None: no limit)."""
-        self.state = state
-        self.timeout = timeout
-        self.since = ticks_ms()
-
     async def fill(self):
         self.received(await self.reader.read(self.read_size))
 
@@ -900,10 +893,13 @@ class Connection:
         """Writes `data`; a client that does not take it within `timeout`
         ms is dropped by the reaper."""
         state = self.state
-        self.watch(WRITING, timeout)
+        self.state = WRITING
+        self.timeout = timeout
+        self.since = ticks_ms()
         self.writer.write(data)
         await self.writer.drain()
-        self.watch(state, None)
+        self.state = state
+        self.timeout = None
 
 
 class Server:
@@ -1020,7 +1016,10 @@ class Server:
             app_timeout_ms = app.request_timeout * 1000
             idle_timeout_ms = app.keep_alive_timeout * 1000
             while True:
-                conn.watch(IDLE, idle_timeout_ms)
+                # idle since `since`: the last answer's write, or the
+                # connection's start
+                conn.state = IDLE
+                conn.timeout = idle_timeout_ms
                 try:
                     if conn.pos >= len(conn.buf):
                         # conn.fill() without its coroutine
@@ -1038,14 +1037,17 @@ class Server:
                 except EOFError:
                     return
                 except HTTPException as exc:
-                    conn.watch(BUSY, None)
+                    conn.state = BUSY
+                    conn.timeout = None
                     # the stream can't be trusted past a bad request: answer
                     # and close
                     await Response(exc.reason, exc.status_code).write(
                         conn, None, False, app_timeout_ms)
                     await linger(conn)
                     return
-                conn.watch(BUSY, None)  # in progress: shutdown() lets it finish
+                # in progress: shutdown() lets it finish
+                conn.state = BUSY
+                conn.timeout = None
                 if self.scheme != 'http':
                     req.scheme = self.scheme
                 if app.debug:

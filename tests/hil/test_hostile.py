@@ -11,28 +11,19 @@ import time
 
 import pytest
 
-from attacks import Attack
+import attacks
 from harness import ROOT, TOKEN
 
-STATUS = b'GET /api/status HTTP/1.1\r\nHost: device\r\nConnection: close\r\n\r\n'
 
 
 def status_within(device, seconds):
     """GET /api/status with `seconds` as the deadline for the whole answer."""
-    with socket.create_connection(device.endpoint, timeout=seconds) as sock:
-        sock.sendall(STATUS)
-        data = b''
-        while True:
-            part = sock.recv(65536)
-            if not part:
-                break
-            data += part
-    return data
+    return attacks.status(device.endpoint, seconds)
 
 
 def test_streams_and_clients_that_never_read_lock_nobody_out(device):
     first = device.updates[0]
-    with Attack(device.endpoint) as attack:
+    with attacks.Attack(device.endpoint) as attack:
         attack.wait_until_opened(58)
         for _ in range(5):
             assert status_within(device, 1).startswith(b'HTTP/1.1 200 OK')
@@ -153,7 +144,7 @@ def test_free_heap_is_measured_after_a_collection(device):
 
 
 def test_the_token_is_still_needed_under_attack(device):
-    with Attack(device.endpoint, streams=10, sleepers=2) as attack:
+    with attacks.Attack(device.endpoint, streams=10, sleepers=2) as attack:
         attack.wait_until_opened(12)
         response = device.request('POST', '/api/reboot')
         assert response.status == 401
