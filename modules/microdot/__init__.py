@@ -818,10 +818,11 @@ class Microdot:
 # --- The server -----------------------------------------------------------
 
 # What a connection is doing, for the reaper and for making room
-IDLE = 0  # waiting for a request, or still receiving it before dispatch
-BUSY = 1  # the app works on a request (reading its body, say)
-WRITING = 2  # sending a response
-MIN_STALL = 1000  # ms a write waits for its client before it may be evicted
+IDLE = 0  # waiting for the next request, after an answer
+RECEIVING = 1  # new, or receiving a request before dispatch
+BUSY = 2  # the app works on a request (reading its body, say)
+WRITING = 3  # sending a response
+MIN_STALL = 1000  # ms receiving or writing before a connection may be evicted
 
 # Sent when there is no memory left to build a response with: made now
 OUT_OF_MEMORY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
@@ -838,7 +839,7 @@ class Connection:
     # defaults shared by all connections: each stores only what changes
     buf = b''
     pos = 0
-    state = IDLE
+    state = RECEIVING
     timeout = None  # ms allowed since `since`, None while the app works
     task = None
 
@@ -855,7 +856,6 @@ class Connection:
         has closed the connection."""
         if not data:
             raise EOFError
-        self.since = ticks_ms()
         if self.pos < len(self.buf):
             data = self.buf[self.pos:] + data
         self.buf = data
@@ -909,13 +909,15 @@ class Server:
     sockets), and of those at most `app.max_streams` hold a response with no
     end in sight (an event stream, a WebSocket): when one more starts, the
     oldest is closed, so streams never take the places short requests need.
-    A new client takes the place of the connection idle the longest, else of
-    the one whose write has waited the longest (a second at least) for its
-    client to read, else of the oldest stream (a browser opens it again),
-    else it gets 503. One reaper task closes connections
-    idle for `app.keep_alive_timeout` seconds, and those that made no
-    progress for `app.request_timeout` seconds while receiving a request or
-    sending a response (a body a handler reads gets 408, microdot/body.py)."""
+    A new client takes the place of the connection idle the longest between
+    two requests, else of the one longest in a request that is taking its
+    time, else of the one whose write has waited the longest for a client
+    that does not read (each of those two for a second at least), else of
+    the oldest stream (a browser opens it again), else it gets 503. One reaper task closes connections idle
+    for `app.keep_alive_timeout` seconds, those whose request (its head and
+    a body read before dispatch) is not all there `app.request_timeout`
+    seconds after it began, and those whose write made no progress for as
+    long (a body a handler reads gets 408, microdot/body.py)."""
 
     def __init__(self, app, ssl=None):
         self.app = app
@@ -947,7 +949,7 @@ class Server:
         if self.server:
             self.server.close()
         for conn in self.connections:
-            if conn.state == IDLE:
+            if conn.state == IDLE or conn.state == RECEIVING:
                 conn.task.cancel()
 
     async def reap(self):
@@ -976,9 +978,12 @@ class Server:
     def make_room(self):
         if len(self.connections) < self.app.max_connections:
             return True
+        # one that has just come, or just written, is left alone: its
+        # request or answer is on its way
         now = ticks_ms()
-        conn = self.oldest(IDLE, now) or \
-            self.oldest(WRITING, ticks_add(now, -MIN_STALL)) or \
+        before = ticks_add(now, -MIN_STALL)
+        conn = self.oldest(IDLE, now) or self.oldest(RECEIVING, before) or \
+            self.oldest(WRITING, before) or \
             (self.streams[0] if self.streams else None)
         if conn is None:
             return False
@@ -1016,17 +1021,19 @@ class Server:
             app_timeout_ms = app.request_timeout * 1000
             idle_timeout_ms = app.keep_alive_timeout * 1000
             while True:
-                # idle since `since`: the last answer's write, or the
+                # waiting since `since`: the last answer's write, or the
                 # connection's start
-                conn.state = IDLE
                 conn.timeout = idle_timeout_ms
                 try:
                     if conn.pos >= len(conn.buf):
                         # conn.fill() without its coroutine
                         conn.received(await reader.read(conn.read_size))
-                    else:
-                        conn.since = ticks_ms()  # pipelined, already here
-                    conn.timeout = app_timeout_ms  # the head must come in time
+                    # the request began: its head (and a body read before
+                    # dispatch) must all be here within request_timeout,
+                    # however it trickles in
+                    conn.state = RECEIVING
+                    conn.since = ticks_ms()
+                    conn.timeout = app_timeout_ms
                     req = Request.parse(app, conn, client_addr)
                     while req is None:  # the head came in more than one read
                         await conn.fill()
@@ -1076,6 +1083,7 @@ class Server:
                     if unread or conn.pos < len(conn.buf):
                         await linger(conn)
                     return
+                conn.state = IDLE
         except asyncio.CancelledError:
             pass  # closed by the reaper, to make room, or by shutdown()
         except OSError:
