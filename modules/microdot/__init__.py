@@ -822,7 +822,9 @@ IDLE = 0  # waiting for the next request, after an answer
 RECEIVING = 1  # new, or receiving a request before dispatch
 BUSY = 2  # the app works on a request (reading its body, say)
 WRITING = 3  # sending a response
-MIN_STALL = 1000  # ms receiving or writing before a connection may be evicted
+# ms receiving or writing before a connection may be evicted: a request can
+# wait that long for a busy device to read it
+MIN_STALL = 2000
 
 # Sent when there is no memory left to build a response with: made now
 OUT_OF_MEMORY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
@@ -910,10 +912,10 @@ class Server:
     end in sight (an event stream, a WebSocket): when one more starts, the
     oldest is closed, so streams never take the places short requests need.
     A new client takes the place of the connection idle the longest between
-    two requests, else of the one longest in a request that is taking its
-    time, else of the one whose write has waited the longest for a client
-    that does not read (each of those two for a second at least), else of
-    the oldest stream (a browser opens it again), else it gets 503. One reaper task closes connections idle
+    two requests, else of the one whose write has waited the longest for a
+    client that does not read, else of the oldest stream (a browser opens it
+    again), else of the one longest in a request that is taking its time
+    (those two states for 2 s at least), else it gets 503. One reaper task closes connections idle
     for `app.keep_alive_timeout` seconds, those whose request (its head and
     a body read before dispatch) is not all there `app.request_timeout`
     seconds after it began, and those whose write made no progress for as
@@ -979,12 +981,13 @@ class Server:
         if len(self.connections) < self.app.max_connections:
             return True
         # one that has just come, or just written, is left alone: its
-        # request or answer is on its way
+        # request or answer is on its way; a request that takes its time
+        # goes last (the device may be too busy to read it)
         now = ticks_ms()
         before = ticks_add(now, -MIN_STALL)
-        conn = self.oldest(IDLE, now) or self.oldest(RECEIVING, before) or \
-            self.oldest(WRITING, before) or \
-            (self.streams[0] if self.streams else None)
+        conn = self.oldest(IDLE, now) or self.oldest(WRITING, before) or \
+            (self.streams[0] if self.streams else None) or \
+            self.oldest(RECEIVING, before)
         if conn is None:
             return False
         self.connections.remove(conn)

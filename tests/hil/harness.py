@@ -176,6 +176,9 @@ class Device:
     # included (4 x Request.max_readline as app/api.py sets it, and those 4)
     head_limit = 4 * 1024 + 4
     body_limit = 1024  # the most read into memory before a handler runs
+    # the time a plain request may take under attack (the issue's second);
+    # QEMU emulates the chip in software, its network too, on a shared host
+    answer_deadline = 1
 
     def __init__(self, dut, board, token=TOKEN):
         self.dut = dut  # pytest-embedded: the console
@@ -384,6 +387,7 @@ class QemuDevice(FileFlash, Device):
     loopback; a power cut kills QEMU and starts it again on that file."""
 
     kind = 'qemu'
+    answer_deadline = 5
 
     def __init__(self, dut, board, port, firmware, update, unconfirmed,
                  cli_args, extra_args):

@@ -26,7 +26,8 @@ def test_streams_and_clients_that_never_read_lock_nobody_out(device):
     with attacks.Attack(device.endpoint) as attack:
         attack.wait_until_opened(58)
         for _ in range(5):
-            assert status_within(device, 1).startswith(b'HTTP/1.1 200 OK')
+            answer = status_within(device, device.answer_deadline)
+            assert answer.startswith(b'HTTP/1.1 200 OK'), answer
         # an update goes through, and the new image, with the attack on it
         # from its first moment, passes its health check
         response = device.upload(first.data)
@@ -34,7 +35,8 @@ def test_streams_and_clients_that_never_read_lock_nobody_out(device):
         device.expect(r'partition ota_1, pending-verify')
         device.wait_ready()
         device.expect(r'health check passed: ota_1 confirmed')
-        assert status_within(device, 1).startswith(b'HTTP/1.1 200 OK')
+        answer = status_within(device, device.answer_deadline)
+        assert answer.startswith(b'HTTP/1.1 200 OK'), answer
     status = device.status()
     assert (status['version'], status['partition'], status['ota_state']) == \
         (first.version, 'ota_1', 'valid')
