@@ -78,6 +78,18 @@ def test_board_settings_for_ota(board):
                 if name.startswith('CONFIG_ESPTOOLPY_FLASHSIZE')]
 
 
+@pytest.mark.parametrize('board', BOARDS)
+def test_board_has_sockets_for_the_server_to_turn_clients_away(board):
+    """The server decides who is served only for connections lwIP accepted:
+    room for its connections, the listening socket, the health check's
+    own request, and as many again to answer or make room for."""
+    from microdot import Microdot
+    found = settings(board)
+    needed = 2 * Microdot.max_connections
+    assert int(found['CONFIG_LWIP_MAX_SOCKETS']) >= needed
+    assert int(found['CONFIG_LWIP_MAX_ACTIVE_TCP']) >= needed
+
+
 @pytest.mark.parametrize('board,variant', BUILDS, ids=BUILD_IDS)
 def test_every_file_a_board_names_is_in_the_pinned_release(board, variant,
                                                            tmp_path):
