@@ -32,6 +32,9 @@ import repl
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOKEN = 'test-token-0123'  # the OTA token of every test device
 EXPECT_TIMEOUT = 60  # seconds: a guard against a hang, not a measurement
+# the same for an upload, which may be 2 MB to a chip emulated in software
+# while other clients keep it busy
+UPLOAD_TIMEOUT = 300
 sys.path.insert(0, str(ROOT / 'firmware'))
 import boards  # noqa: E402
 
@@ -140,7 +143,7 @@ class Upload:
     def __init__(self, endpoint, data, headers):
         self.data = data
         self.sent = 0
-        self.sock = socket.create_connection(endpoint, timeout=EXPECT_TIMEOUT)
+        self.sock = socket.create_connection(endpoint, timeout=UPLOAD_TIMEOUT)
         head = 'POST /api/ota HTTP/1.1\r\nHost: device\r\n' \
             'Content-Length: {}\r\nExpect: 100-continue\r\n'.format(len(data))
         for name, value in headers.items():
@@ -270,7 +273,7 @@ class Device:
         """The same upload with Transfer-Encoding: chunked (no length)."""
         headers = self.ota_headers(data, token, sha)
         with socket.create_connection(self.endpoint,
-                                      timeout=EXPECT_TIMEOUT) as sock:
+                                      timeout=UPLOAD_TIMEOUT) as sock:
             head = 'POST /api/ota HTTP/1.1\r\nHost: device\r\n' \
                 'Transfer-Encoding: chunked\r\n'
             for name, value in headers.items():
