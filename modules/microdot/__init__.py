@@ -825,6 +825,9 @@ WRITING = 3  # sending a response
 # ms receiving or writing before a connection may be evicted: a request can
 # wait that long for a busy device to read it
 MIN_STALL = 2000
+# ms a head may have come in part before its connection may be evicted:
+# a client sends its head at once, a slowloris a byte at a time
+MIN_TRICKLE = 250
 
 # Sent when there is no memory left to build a response with: made now
 OUT_OF_MEMORY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
@@ -842,6 +845,7 @@ class Connection:
     buf = b''
     pos = 0
     state = RECEIVING
+    partial = False  # receiving a head that came in part only
     timeout = None  # ms allowed since `since`, None while the app works
     task = None
 
@@ -913,11 +917,12 @@ class Server:
     oldest is closed, so streams never take the places short requests need.
     A new client takes the place of the connection idle the longest between
     two requests, else of the one whose write has waited the longest for a
-    client that does not read, else of the oldest stream (a browser opens it
-    again), else of the one longest in a request that is taking its time
-    (those two states for 2 s at least), else it gets 503. One reaper task closes connections idle
-    for `app.keep_alive_timeout` seconds, those whose request (its head and
-    a body read before dispatch) is not all there `app.request_timeout`
+    client that does not read (2 s at least), else of the oldest stream (a
+    browser opens it again), else of the one whose head has trickled in the
+    longest (250 ms at least), else of the one longest in a request not read
+    yet (2 s at least), else it gets 503. One reaper task closes connections
+    idle for `app.keep_alive_timeout` seconds, those whose request (its head
+    and a body read before dispatch) is not all there `app.request_timeout`
     seconds after it began, and those whose write made no progress for as
     long (a body a handler reads gets 408, microdot/body.py)."""
 
@@ -965,12 +970,13 @@ class Server:
                         ticks_diff(now, conn.since) > conn.timeout:
                     conn.task.cancel()
 
-    def oldest(self, state, before):
-        """The connection that entered `state` first, if that was no later
-        than `before`; else None."""
+    def oldest(self, state, before, partial=False):
+        """The connection that entered `state` first (with `partial`, of
+        those that have part of a head only), if that was no later than
+        `before`; else None."""
         found = None
         for conn in self.connections:
-            if conn.state == state and (
+            if conn.state == state and (conn.partial or not partial) and (
                     found is None or ticks_diff(conn.since, found.since) < 0):
                 found = conn
         if found is None or ticks_diff(found.since, before) > 0:
@@ -981,12 +987,13 @@ class Server:
         if len(self.connections) < self.app.max_connections:
             return True
         # one that has just come, or just written, is left alone: its
-        # request or answer is on its way; a request that takes its time
-        # goes last (the device may be too busy to read it)
+        # request or answer is on its way; a head that trickles in goes
+        # before a request not read yet (the device may be too busy to)
         now = ticks_ms()
         before = ticks_add(now, -MIN_STALL)
         conn = self.oldest(IDLE, now) or self.oldest(WRITING, before) or \
             (self.streams[0] if self.streams else None) or \
+            self.oldest(RECEIVING, ticks_add(now, -MIN_TRICKLE), True) or \
             self.oldest(RECEIVING, before)
         if conn is None:
             return False
@@ -1038,9 +1045,13 @@ class Server:
                     conn.since = ticks_ms()
                     conn.timeout = app_timeout_ms
                     req = Request.parse(app, conn, client_addr)
-                    while req is None:  # the head came in more than one read
-                        await conn.fill()
-                        req = Request.parse(app, conn, client_addr)
+                    if req is None:
+                        # the head comes in pieces, as a slowloris sends it
+                        conn.partial = True
+                        while req is None:
+                            await conn.fill()
+                            req = Request.parse(app, conn, client_addr)
+                        conn.partial = False
                     if req.has_body:
                         from microdot.body import open_body
                         await open_body(req, conn)
