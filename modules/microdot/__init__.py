@@ -56,6 +56,7 @@ class HTTPException(Exception):
     """Raised to answer with an error status; `reason` becomes the body."""
 
     headers = None  # added to the error response, e.g. Allow for 405
+    local = None  # the local subapp whose URL answers 405: its handlers apply
 
     def __init__(self, status_code, reason=None):
         super().__init__(status_code, reason)
@@ -70,28 +71,66 @@ def abort(status_code, reason=None):
 # --- The request ----------------------------------------------------------
 
 class NoCaseDict(dict):
-    """Header names are case-insensitive: keys are stored in lower case."""
+    """A dict whose keys (header names) match in any case. A key keeps the
+    case it was first set in, as in Microdot; the request headers the server
+    parses are stored in lower case by add_lower_case(), which costs no
+    lookup table."""
+
+    keymap = None  # lower-case key -> the key as stored, where they differ
 
     def __init__(self, items=None):
         super().__init__()
         if items:
-            for key in items:
-                self[key] = items[key]
+            self.update(items)
+
+    def add_lower_case(self, fields):
+        """Adds the items of a dict whose keys are in lower case already."""
+        super().update(fields)
+
+    def stored(self, key):
+        lower = key.lower()
+        if self.keymap:
+            return self.keymap.get(lower, lower)
+        return lower
 
     def __setitem__(self, key, value):
-        super().__setitem__(key.lower(), value)
+        stored = self.stored(key)
+        if stored not in self and stored != key:
+            if self.keymap is None:
+                self.keymap = {}
+            self.keymap[stored] = stored = key
+        super().__setitem__(stored, value)
 
     def __getitem__(self, key):
-        return super().__getitem__(key.lower())
+        return super().__getitem__(self.stored(key))
 
     def __delitem__(self, key):
-        super().__delitem__(key.lower())
+        stored = self.stored(key)
+        super().__delitem__(stored)
+        if stored != key.lower():
+            del self.keymap[key.lower()]
 
     def __contains__(self, key):
-        return super().get(key.lower(), self) is not self
+        return super().get(self.stored(key), self) is not self
 
     def get(self, key, default=None):
-        return super().get(key.lower(), default)
+        return super().get(self.stored(key), default)
+
+    def update(self, items):
+        for key in items:
+            self[key] = items[key]
+
+    def __eq__(self, other):
+        # keys compare in any case
+        if not isinstance(other, dict) or len(other) != len(self):
+            return False
+        for key in other:
+            if key not in self or self[key] != other[key]:
+                return False
+        return True
+
+    def __ne__(self, other):
+        return not self == other
 
 
 def parse_headers(head, end):
@@ -149,6 +188,7 @@ class Request:
     has_body = False  # set by parse(): microdot.body.open_body() must run
     keep_alive = True  # set by parse(): the client allows another request
     _stream = None
+    _sock = None
     _args = None
     _cookies = None
     _json = None
@@ -156,14 +196,16 @@ class Request:
     _g = None
 
     def __init__(self, app, client_addr, method, url, http_version, headers,
-                 body=None, stream=None, sock=None):
+                 body=None, stream=None, sock=None, conn=None):
         self.app = app
         self.client_addr = client_addr
         self.method = method
         self.url = url
         self.http_version = http_version
         self.headers = headers
-        self.sock = sock
+        self.conn = conn  # the server's Connection
+        if sock is not None:
+            self._sock = sock
         path = url
         if '?' in url:
             path, self.query_string = url.split('?', 1)
@@ -235,13 +277,13 @@ class Request:
         if version == '1.1' and 'host' not in fields:
             raise HTTPException(400, 'Bad Request: missing Host header')
         # NoCaseDict() without an argument: on MicroPython, a dict subclass
-        # built with one costs several microseconds more. update() is dict's
-        # own, C-level, and the names are in lower case already.
+        # built with one costs several microseconds more; dict's own update(),
+        # C-level, as the names are in lower case already
         headers = NoCaseDict()
-        headers.update(fields)
+        headers.add_lower_case(fields)
         # positional arguments: a call with keywords costs more on MicroPython
         req = cls(app, client_addr, method, url, version, headers, None, None,
-                  conn)
+                  None, conn)
         if 'content-length' in fields or 'transfer-encoding' in fields:
             req.has_body = True
         # HTTP/1.1 keeps the connection unless the client says close;
@@ -256,6 +298,23 @@ class Request:
         if not keep:
             req.keep_alive = False
         return req
+
+    @classmethod
+    async def create(cls, app, client_reader, client_writer, client_addr):
+        """Reads a request from an asyncio stream, as Microdot does: its
+        head, and its body if it is at most `max_body_length` bytes (else
+        the body is left in `stream`). Raises ValueError for a line longer
+        than `max_readline`, HTTPException for what is malformed."""
+        from microdot.streams import create_request
+        return await create_request(cls, app, client_reader, client_writer,
+                                    client_addr)
+
+    @property
+    def sock(self):
+        """The connection's (reader, writer) streams, as in Microdot."""
+        if self._sock is None and self.conn is not None:
+            return self.conn.reader, self.conn.writer
+        return self._sock
 
     @property
     def content_length(self):
@@ -317,6 +376,11 @@ class Request:
 
 
 # --- The response ---------------------------------------------------------
+
+# The bodies of the error responses Microdot sends, in its wording (apps and
+# their tests compare them)
+ERROR_BODIES = {400: 'Bad request', 404: 'Not found', 405: 'Not found',
+                413: 'Payload too large', 500: 'Internal server error'}
 
 # The phrases of the statuses the framework sends itself and the common ones
 # apps use; others go out with an empty phrase, which HTTP allows.
@@ -407,25 +471,44 @@ class Response:
     default_send_file_max_age = None
     send_file_buffer_size = 1024
     already_handled = None  # returned by handlers that wrote to the socket
+    is_head = False  # set to send the headers only, as for a HEAD request
 
     def __init__(self, body='', status_code=200, headers=None, reason=None):
-        self.status_code = status_code
         self.reason = reason
         self.headers = dict(headers) if headers else {}
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
-            content_type = 'application/json; charset=UTF-8'
-        else:
-            if isinstance(body, str):
-                body = body.encode()
-            elif body is None:
-                body = b''
-            content_type = self.default_content_type
-            if content_type.startswith('text/'):
-                content_type = text_content_type(content_type)
+            if not (headers and self.header_name('content-type')):
+                self.headers['Content-Type'] = \
+                    'application/json; charset=UTF-8'
+        elif isinstance(body, str):
+            body = body.encode()
+        elif body is None:
+            body = b''
+            if status_code == 200:
+                status_code = 204  # as Microdot: a handler returned nothing
+        self.status_code = status_code
         self.body = body
-        if body and not (headers and self.header_name('content-type')):
-            self.headers['Content-Type'] = content_type
+
+    def content_type(self):
+        """The Content-Type sent when the headers have none: the class's
+        `default_content_type`, with UTF-8 as charset if it is text."""
+        content_type = self.default_content_type
+        if content_type.startswith('text/') and 'charset' not in content_type:
+            content_type = text_content_type(content_type)
+        return content_type
+
+    def complete(self):
+        """Adds the Content-Type and Content-Length headers the response
+        is sent with, where they are missing (as render() does)."""
+        status = self.status_code
+        if status != 204 and status != 304 and \
+                not self.header_name('content-type'):
+            self.headers['Content-Type'] = self.content_type()
+        if isinstance(self.body, (bytes, bytearray)) and not (
+                status < 200 or status == 204 or status == 304) and \
+                not self.header_name('content-length'):
+            self.headers['Content-Length'] = str(len(self.body))
 
     def header_name(self, name):
         """The key under which header `name` (lower case) is set, or None."""
@@ -460,10 +543,15 @@ class Response:
                             max_age, compressed, file_extension)
 
     async def write(self, conn, req=None, keep_alive=False, timeout=None):
-        """Sends the response on `conn`; returns whether the connection can
+        """Sends the response on `conn`, a connection of the server or any
+        asyncio stream (as in Microdot); returns whether the connection can
         carry another request."""
         if self is Response.already_handled:
             return False  # the handler took the connection over
+        if not hasattr(conn, 'send'):
+            from microdot.streams import StreamConnection, UNKNOWN_REQUEST
+            conn = StreamConnection(conn)
+            req = req or UNKNOWN_REQUEST
         head, stream, keep_alive = self.render(req, keep_alive)
         if stream is None:
             await conn.send(head, timeout)
@@ -490,6 +578,11 @@ class Response:
         else:
             head = bytearray(b'HTTP/1.1 %d ' % status)
             head += self.reason.encode()
+        if http10:
+            # in the client's version, as Microdot: the framing below is
+            # then HTTP/1.0's
+            head[7] = 48  # '0'
+        typed = False
         for name in headers:
             values = headers[name]
             if isinstance(values, list):
@@ -497,6 +590,11 @@ class Response:
                     add_header(head, name, value)
             else:
                 add_header(head, name, values)
+                if not typed and len(name) == 12 and \
+                        name.lower() == 'content-type':
+                    typed = True
+        if not typed and status != 204 and status != 304:  # no content
+            add_header(head, 'Content-Type', self.content_type())
         stream = None
         length = headers.get('Content-Length')
         if status < 200 or status == 204 or status == 304:
@@ -517,8 +615,8 @@ class Response:
             head += b'\r\nConnection: keep-alive\r\n\r\n'
         else:
             head += b'\r\n\r\n'
-        if stream is None and body and not (req is not None and
-                                            req.method == 'HEAD'):
+        if stream is None and body and not self.is_head and \
+                not (req is not None and req.method == 'HEAD'):
             head += body
         return head, stream, keep_alive
 
@@ -526,6 +624,17 @@ class Response:
 Response.already_handled = Response()
 redirect = Response.redirect
 send_file = Response.send_file
+
+
+def add_vary(response, names):
+    """Adds `names` to the response's Vary header (extensions whose answer
+    depends on a request header put it in `request.g._vary`, as in
+    Microdot)."""
+    key = response.header_name('vary') or 'Vary'
+    have = [name.strip() for name in response.headers.get(key, '').split(',')
+            if name.strip()]
+    response.headers[key] = ', '.join(
+        have + [name for name in names if name not in have])
 
 
 # --- URL patterns ---------------------------------------------------------
@@ -538,7 +647,8 @@ class URLPattern:
 
     segment_patterns = {'string': '[^/]+', 'int': '-?\\d+', 'path': '.+'}
     segment_parsers = {'int': int}
-    regex = None
+    static = True
+    regex = None  # made by compile(), on first use
     segments = ()  # (name, parser, group number)
 
     @classmethod
@@ -549,14 +659,22 @@ class URLPattern:
     def __init__(self, url_pattern):
         self.url_pattern = url_pattern
         if '<' in url_pattern:
+            self.static = False
+
+    def compile(self):
+        """Compiles a pattern with dynamic segments (routes do it when they
+        are added); raises ValueError if it is malformed."""
+        if not self.static and self.regex is None:
             from microdot.segments import compile_segments
-            self.regex, self.segments = compile_segments(self, url_pattern)
+            self.regex, self.segments = compile_segments(self,
+                                                         self.url_pattern)
+        return self.regex
 
     def match(self, path):
         """The URL's arguments as a dict, or None if `path` does not match."""
-        if self.regex is None:
+        if self.static:
             return {} if path == self.url_pattern else None
-        match = self.regex.match(path)
+        match = (self.regex or self.compile()).match(path)
         if match is None:
             return None
         args = {}
@@ -585,7 +703,10 @@ class Microdot:
     request_timeout = 10  # seconds a stalled read or write may take
 
     def __init__(self):
-        self.url_map = []  # (methods, URLPattern, handler, local subapp, prefix)
+        # (methods, URLPattern, handler, local subapp, prefix, subapp): the
+        # subapp defined the route; if it was mounted `local`, it is there
+        # twice, as its hooks and error handlers then apply to it alone
+        self.url_map = []
         self.before_request_handlers = []
         self.after_request_handlers = []
         self.after_error_request_handlers = []
@@ -596,8 +717,10 @@ class Microdot:
 
     def route(self, url_pattern, methods=None):
         def decorated(f):
-            self.url_map.append((methods or ['GET'], URLPattern(url_pattern),
-                                 f, None, ''))
+            pattern = URLPattern(url_pattern)
+            pattern.compile()  # a malformed pattern fails here, not later
+            self.url_map.append((methods or ['GET'], pattern, f, None, '',
+                                 None))
             return f
         return decorated
 
@@ -615,6 +738,9 @@ class Microdot:
 
     def delete(self, url_pattern):
         return self.route(url_pattern, ['DELETE'])
+
+    def query(self, url_pattern):
+        return self.route(url_pattern, ['QUERY'])
 
     def before_request(self, f):
         self.before_request_handlers.append(f)
@@ -637,10 +763,12 @@ class Microdot:
     def mount(self, subapp, url_prefix='', local=False):
         """Adds `subapp`'s routes under `url_prefix`. Its hooks and error
         handlers apply to the whole app, or with `local` to its routes only."""
-        for methods, pattern, handler, owner, prefix in subapp.url_map:
+        for methods, pattern, handler, owner, prefix, defined_by in \
+                subapp.url_map:
             self.url_map.append((
                 methods, URLPattern(url_prefix + pattern.url_pattern), handler,
-                owner or (subapp if local else None), url_prefix + prefix))
+                owner or (subapp if local else None), url_prefix + prefix,
+                defined_by or subapp))
         if not local:
             self.before_request_handlers += subapp.before_request_handlers
             self.after_request_handlers += subapp.after_request_handlers
@@ -654,7 +782,7 @@ class Microdot:
         raise HTTPException(status_code, reason)
 
     def default_options_handler(self, request, allowed):
-        return Response('', 204, {'Allow': ', '.join(allowed)})
+        return Response('', 200, {'Allow': ', '.join(allowed)})
 
     def find_route(self, request):
         """Returns the matching route, or raises 404, or 405 with the methods
@@ -668,18 +796,21 @@ class Microdot:
                     request.url_args = args
                     return route
         allowed = []  # no route for this method: which methods has the URL?
+        local = None
         for route in self.url_map:
             if route[1].match(request.path) is not None:
                 allowed += route[0]
+                local = local or route[3]
         if not allowed:
             raise HTTPException(404)
         if 'GET' in allowed:
             allowed.append('HEAD')
         allowed.append('OPTIONS')
         if method == 'OPTIONS':
-            return ['OPTIONS'], None, self.options_handler, None, allowed
+            return ['OPTIONS'], None, self.options_handler, None, allowed, None
         exc = HTTPException(405)
         exc.headers = {'Allow': ', '.join(allowed)}
+        exc.local = local
         raise exc
 
     async def dispatch_request(self, request):
@@ -687,10 +818,13 @@ class Microdot:
         Response, turning errors into error responses."""
         apps = (self,)
         try:
+            if request is None:  # a request that could not be parsed
+                raise HTTPException(400)
             route = self.find_route(request)
             if route[3]:
                 apps = (self, route[3])
-                request.subapp = route[3]
+            if route[5]:
+                request.subapp = route[5]
             if route[1] is None:  # automatic OPTIONS
                 return await call(route[2], request, route[4])
             if route[4]:
@@ -712,21 +846,26 @@ class Microdot:
             response = self.make_response(result)
             if response is Response.already_handled:
                 return response  # nothing will be sent: no hook to run
-            for app in apps:
+            for app in reversed(apps):  # the innermost first
                 for hook in app.after_request_handlers:
                     response = await call(hook, request, response) or response
             for hook in request.after_request_handlers:
                 response = await call(hook, request, response) or response
+            if request._g is not None and hasattr(request._g, '_vary'):
+                add_vary(response, request._g._vary)
             return response
         except Exception as exc:
+            if isinstance(exc, HTTPException) and exc.local:
+                apps = (self, exc.local)
             return await self.handle_error(request, exc, apps)
 
     async def handle_error(self, request, exc, apps):
         try:
             if isinstance(exc, HTTPException):
                 key = exc.status_code
-                response = Response(exc.reason or REASONS.get(key, 'Error'),
-                                    key, exc.headers)
+                response = Response(
+                    exc.reason or ERROR_BODIES.get(key) or
+                    REASONS.get(key, 'Error'), key, exc.headers)
                 handler = self.error_handler_for(apps, key)
                 if handler:
                     response = self.make_response(await call(handler, request))
@@ -745,14 +884,14 @@ class Microdot:
                     print_exception(exc)
                     handler = self.error_handler_for(apps, 500)
                     response = self.make_response(await call(handler, request)) \
-                        if handler else Response('Internal Server Error', 500)
-            for app in apps:
+                        if handler else Response(ERROR_BODIES[500], 500)
+            for app in reversed(apps):
                 for hook in app.after_error_request_handlers:
                     response = await call(hook, request, response) or response
             return response
         except Exception as exc:
             print_exception(exc)
-            return Response('Internal Server Error', 500)
+            return Response(ERROR_BODIES[500], 500)
 
     @staticmethod
     def error_handler_for(apps, key):
@@ -791,8 +930,6 @@ class Microdot:
                 else:
                     headers = item
             return Response(body, status, headers)
-        if result is None:
-            raise ValueError('the handler returned None, not a response')
         return Response(result)
 
     async def start_server(self, host='0.0.0.0', port=5000, debug=False,
@@ -1060,10 +1197,10 @@ class Server:
                 except HTTPException as exc:
                     conn.state = BUSY
                     conn.timeout = None
-                    # the stream can't be trusted past a bad request: answer
-                    # and close
-                    await Response(exc.reason, exc.status_code).write(
-                        conn, None, False, app_timeout_ms)
+                    # the app's error handlers answer (with no request); the
+                    # stream can't be trusted past a bad request: then close
+                    res = await app.handle_error(None, exc, (app,))
+                    await res.write(conn, None, False, app_timeout_ms)
                     await linger(conn)
                     return
                 # in progress: shutdown() lets it finish

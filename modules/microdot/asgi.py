@@ -90,6 +90,7 @@ def response_parts(res):
     prepared as Microdot's server prepares them: a str body is encoded, a
     status that has no body loses it, a body in memory gets Content-Length.
     The body is then bytes, or else a stream."""
+    res.complete()
     headers = []
     for name, values in res.headers.items():
         for value in values if isinstance(values, list) else (values,):
@@ -102,8 +103,6 @@ def response_parts(res):
         body = b''
     elif isinstance(body, (bytes, bytearray, memoryview)):
         body = bytes(body)
-        if res.header_name('content-length') is None:
-            headers.append(('Content-Length', str(len(body))))
     return headers, body
 
 

@@ -4,7 +4,7 @@ so apps that only answer GETs never load it."""
 import asyncio
 import json
 
-from microdot import BUSY, HTTPException, Request
+from microdot import BUSY, HTTPException, Microdot, Request
 
 
 async def open_body(req, conn):
@@ -27,17 +27,18 @@ async def open_body(req, conn):
     else:
         length = int(length)
         if length > req.max_content_length:
-            raise HTTPException(413, 'Payload Too Large')
+            raise HTTPException(413)
     expect = req.headers.get('expect', '').lower() == '100-continue'
+    # Request.create() may be given an app that is not a Microdot
+    timeout = getattr(req.app, 'request_timeout', Microdot.request_timeout)
     if chunked is None:
-        stream = Body(conn, length, expect, req.app.request_timeout)
+        stream = Body(conn, length, expect, timeout)
         if length > req.max_body_length:
             req._stream = stream  # the handler reads it from `stream`
             return
     else:
         from microdot.chunked import ChunkedBody  # rare in requests
-        stream = ChunkedBody(conn, req.max_content_length, expect,
-                             req.app.request_timeout)
+        stream = ChunkedBody(conn, req.max_content_length, expect, timeout)
     # pieces joined once: adding each to the last would copy the body over
     # and over, and leave a heap full of holes
     pieces = []

@@ -35,7 +35,7 @@ class ChunkedBody(Body):
             raise HTTPException(400, 'Bad Request: bad chunk size')
         self.limit -= size
         if self.limit < 0:
-            raise HTTPException(413, 'Payload Too Large')
+            raise HTTPException(413)
         if size == 0:
             while await read_line(self.conn, 1024, 431,
                                   'Request trailers too large'):

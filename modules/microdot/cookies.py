@@ -19,6 +19,12 @@ def http_date(when):
 def set_cookie(response, cookie, value, path=None, domain=None, expires=None,
                max_age=None, secure=False, http_only=False,
                partitioned=False):
+    for text in (value, path, domain):
+        # a line break would start a header of the client's choosing
+        if text and ('\r' in text or '\n' in text):
+            raise ValueError('line break in a cookie')
+    if ';' in value:
+        raise ValueError('";" in a cookie value')
     attributes = [cookie + '=' + value]
     if path:
         attributes.append('Path=' + path)
@@ -46,8 +52,9 @@ def delete_cookie(response, cookie, **kwargs):
 def parse_cookies(header):
     """The Cookie request header as a dict: `request.cookies`."""
     cookies = {}
+    if not header:
+        return cookies
     for item in header.split(';'):
-        name, eq, value = item.strip().partition('=')
-        if eq:
-            cookies[name] = value
+        name, _, value = item.strip().partition('=')
+        cookies[name] = value
     return cookies

@@ -39,7 +39,10 @@ class FileResponse(Response):
         if '\0' in filename:
             abort(400, 'Bad Request: NUL in a file name')
         if content_type is None:
-            extension = filename.rpartition('.')[2].lower()
+            name = filename
+            if compressed and name.endswith('.gz'):
+                name = name[:-3]  # the type of what it unpacks to
+            extension = name.rpartition('.')[2].lower()
             content_type = self.types_map.get(extension,
                                               'application/octet-stream')
         path = filename + file_extension

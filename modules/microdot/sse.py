@@ -111,7 +111,8 @@ def sse_response(request, event_function, *args, **kwargs):
     sse)` sends; `args` and `kwargs` go to Response (status, headers)."""
     response = Response(SSE(request, event_function), *args, **kwargs)
     headers = response.headers
-    headers[response.header_name('content-type')] = 'text/event-stream'
+    headers[response.header_name('content-type') or 'Content-Type'] = \
+        'text/event-stream'
     if not response.header_name('cache-control'):
         headers['Cache-Control'] = 'no-cache'
     return response

@@ -7,7 +7,7 @@ from microdot import call
 async def send_response(conn, req, res, head, stream, keep_alive, timeout):
     """Sends `res`, whose render() returned `head` and left `stream` out of
     it; returns whether the connection can carry another request."""
-    head_only = req is not None and req.method == 'HEAD'
+    head_only = res.is_head or req is not None and req.method == 'HEAD'
     http10 = req is not None and req.http_version == '1.0'
     length = res.headers.get('Content-Length')
     if length is not None:

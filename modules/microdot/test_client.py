@@ -43,12 +43,15 @@ class TestResponse:
         self.status_code = status_code
         self.reason = reason
         self.headers = headers
-        self.body = body
+        self.body = body  # None for HEAD, or when the handler sent nothing
+        self.text = None
+        self.json = None
+        if body is None:
+            return
         try:
             self.text = body.decode()
         except UnicodeError:
-            self.text = None
-        self.json = None
+            pass
         content_type = headers.get('Content-Type', '')
         if content_type.startswith('application/json') and self.text:
             self.json = json.loads(self.text)
@@ -57,6 +60,8 @@ class TestResponse:
     def parse(cls, data, head_only=False):
         """Parses the final response in `data`, skipping 1xx ones; an answer
         to HEAD (`head_only`) has no body whatever its headers say."""
+        if not data:  # the handler took the connection over
+            return cls(None, None, NoCaseDict(), None)
         while True:
             end = data.find(b'\r\n\r\n')
             lines = data[:end].decode().split('\r\n')
@@ -72,9 +77,11 @@ class TestResponse:
             if name in headers:
                 old = headers[name]
                 value = (old if isinstance(old, list) else [old]) + [value]
+            elif name.lower() == 'set-cookie':
+                value = [value]  # a list, however many there are
             headers[name] = value
         if head_only:
-            body = b''
+            body = None
         elif headers.get('Transfer-Encoding') == 'chunked':
             body = b''
             while True:
@@ -116,9 +123,11 @@ class TestClient:
             headers['Content-Length'] = str(len(body))
         if 'Host' not in headers:
             headers['Host'] = self.host
-        if self.cookies and 'Cookie' not in headers:
-            headers['Cookie'] = '; '.join(
-                k + '=' + v for k, v in self.cookies.items())
+        if self.cookies:
+            cookies = [k + '=' + v for k, v in self.cookies.items()]
+            if 'Cookie' in headers:
+                cookies.append(headers['Cookie'])
+            headers['Cookie'] = '; '.join(cookies)
         head = method + ' ' + path + ' HTTP/1.1\r\n' + ''.join(
             k + ': ' + v + '\r\n' for k, v in headers.items()) + '\r\n'
         writer = MemoryWriter()
@@ -126,20 +135,26 @@ class TestClient:
         server.scheme = self.scheme
         await server.handle(MemoryReader(head.encode() + body), writer)
         response = TestResponse.parse(writer.data, method == 'HEAD')
-        self._update_cookies(response.headers.get('Set-Cookie', []))
+        self._update_cookies(response.headers.get('Set-Cookie', []),
+                             path.split('?')[0])
         return response
 
-    def _update_cookies(self, cookies):
-        for cookie in cookies if isinstance(cookies, list) else [cookies]:
+    def _update_cookies(self, cookies, path):
+        """Keeps the cookies set for `path`, and forgets those deleted."""
+        for cookie in cookies:
             attributes = cookie.split(';')
             name, _, value = attributes[0].strip().partition('=')
-            expired = False
+            applies, expired = True, False
             for attribute in attributes[1:]:
                 key, _, arg = attribute.strip().partition('=')
                 key = key.lower()
-                if key == 'max-age' and int(arg) <= 0 or key == 'expires' \
+                if key == 'path' and not path.startswith(arg):
+                    applies = False
+                elif key == 'max-age' and int(arg) <= 0 or key == 'expires' \
                         and int(arg.split()[3]) < time.gmtime()[0]:
                     expired = True  # a date in a past year is all we check
+            if not applies:
+                continue
             if expired:
                 self.cookies.pop(name, None)
             else:
@@ -159,3 +174,6 @@ class TestClient:
 
     async def delete(self, path, headers=None):
         return await self.request('DELETE', path, headers)
+
+    async def query(self, path, headers=None, body=None):
+        return await self.request('QUERY', path, headers, body)

@@ -4,12 +4,13 @@ from microdot import HTTPException
 
 
 class MultiDict(dict):
-    """A dict whose keys may repeat (query strings, forms): `d[key]` is the
-    first value, `getlist(key)` all of them."""
+    """A dict whose keys may repeat (query strings, forms): `d[key] = v`
+    adds a value, as in Microdot; `d[key]` is the first value, `getlist(key)`
+    all of them, `del d[key]` removes them all."""
 
     multi = None  # key -> list of all values, only for keys seen twice
 
-    def add(self, key, value):
+    def __setitem__(self, key, value):
         if key not in self:
             super().__setitem__(key, value)
             return
@@ -17,10 +18,7 @@ class MultiDict(dict):
             self.multi = {}
         self.multi.setdefault(key, [self[key]]).append(value)
 
-    def __setitem__(self, key, value):
-        if self.multi:
-            self.multi.pop(key, None)
-        super().__setitem__(key, value)
+    add = __setitem__
 
     def __delitem__(self, key):
         if self.multi:
@@ -63,6 +61,28 @@ def unquote(text, plus=True):
         return out.decode()
     except UnicodeError:
         raise HTTPException(400, 'Bad Request: invalid UTF-8 in URL or form')
+
+
+def urldecode(text):
+    """Decodes %XX escapes and '+' in a str or bytes; returns a str."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    return unquote(text)
+
+
+def urlencode(text):
+    """Escapes `text` for a query string or form: '+' for a space, %XX for
+    UTF-8 bytes other than letters, digits and '-._~'."""
+    out = []
+    for byte in text.encode():
+        char = chr(byte)
+        if char.isalpha() and byte < 128 or char.isdigit() or char in '-._~':
+            out.append(char)
+        elif char == ' ':
+            out.append('+')
+        else:
+            out.append('%%%02X' % byte)
+    return ''.join(out)
 
 
 def parse_urlencoded(text):

@@ -70,7 +70,7 @@ class WebSocket:
 
     def __init__(self, request):
         self.request = request
-        self.conn = request.sock
+        self.conn = request.conn
         # None while open, then the close code (see WebSocketError): once a
         # close frame is sent or the connection is lost, nothing more goes
         # out or comes in
@@ -257,7 +257,7 @@ async def websocket_upgrade(request):
     # server's stream slots, not one that short requests need
     server = request.app.server
     if server is not None:
-        server.hold_stream(request.sock)
+        server.hold_stream(request.conn)
     # after the handshake no HTTP response may follow, not even a 500 for
     # the WebSocketError that ends the route
     request.app.error_handlers.setdefault(

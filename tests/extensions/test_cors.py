@@ -256,7 +256,7 @@ async def test_handlers_that_took_the_connection_still_work():
 
     @app.get('/taken')
     async def taken(req):
-        await req.sock.send(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi')
+        await req.conn.send(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi')
         return Response.already_handled
 
     res = await TestClient(app).get('/taken', {'Origin': SITE})

@@ -98,7 +98,7 @@ async def test_exception_handlers_match_the_closest_class():
     assert (await client.get('/specific')).json == {'error': 'SpecificError'}
     assert (await client.get('/generic')).json == {'error': 'AppError'}
     res = await client.get('/crash')
-    assert (res.status_code, res.text) == (500, 'Internal Server Error')
+    assert (res.status_code, res.text) == (500, 'Internal server error')
 
 
 async def test_broken_error_handler_still_answers_500():

@@ -128,10 +128,26 @@ def test_multidict():
     assert d.get('b', type=int) is None
     assert d.get('missing', 'dflt') == 'dflt'
     assert d.getlist('missing') == []
-    d['a'] = '3'
-    assert d.getlist('a') == ['3']
+    d['a'] = '3'  # adds, as in Microdot
+    assert d.getlist('a') == ['1', '2', '3']
+    del d['a']
+    assert 'a' not in d and d.getlist('a') == []
+    d['a'] = '4'
+    assert d.getlist('a') == ['4']
     del d['b']
     assert 'b' not in d
+
+
+def test_nocasedict_keeps_the_case_a_key_was_first_set_in():
+    d = NoCaseDict()
+    d['Content-Type'] = 'a'
+    d['content-type'] = 'b'
+    assert list(d.items()) == [('Content-Type', 'b')]
+    assert d == {'CONTENT-TYPE': 'b'} and d != {'Content-Type': 'c'}
+    del d['CONTENT-type']
+    assert d == {} and 'content-type' not in d
+    d.update({'X-A': '1'})
+    assert list(d) == ['X-A'] and d['x-a'] == '1'
 
 
 def test_nocasedict():
