@@ -93,7 +93,7 @@ def check_token(request, token):
     return None
 
 
-@auth.error_handler
+@auth.errorhandler
 def refused(request):
     if not device['token']:
         reason = 'no OTA token is set on the device (ota_token in its ' \

@@ -637,6 +637,15 @@ def add_vary(response, names):
         have + [name for name in names if name not in have])
 
 
+def vary_on(request, name):
+    """Records that the answer to `request` depends on its header `name`,
+    which then joins the response's Vary header."""
+    g = request.g
+    if not hasattr(g, '_vary'):
+        g._vary = set()
+    g._vary.add(name)
+
+
 # --- URL patterns ---------------------------------------------------------
 
 class URLPattern:
@@ -851,13 +860,14 @@ class Microdot:
                     response = await call(hook, request, response) or response
             for hook in request.after_request_handlers:
                 response = await call(hook, request, response) or response
-            if request._g is not None and hasattr(request._g, '_vary'):
-                add_vary(response, request._g._vary)
-            return response
         except Exception as exc:
             if isinstance(exc, HTTPException) and exc.local:
                 apps = (self, exc.local)
-            return await self.handle_error(request, exc, apps)
+            response = await self.handle_error(request, exc, apps)
+        if request is not None and request._g is not None and \
+                hasattr(request._g, '_vary'):
+            add_vary(response, request._g._vary)
+        return response
 
     async def handle_error(self, request, exc, apps):
         try:

@@ -38,7 +38,7 @@ class BaseAuth:
         self.auth_callback = f
         return f
 
-    def error_handler(self, f):
+    def errorhandler(self, f):
         """Registers `f(request)`, whose response replaces the default error
         when a protected route is refused."""
         self.error_callback = f

@@ -1,6 +1,6 @@
 """Cross-Origin Resource Sharing: the Access-Control-* headers that let pages
 from other origins use the app, as the Fetch standard's CORS protocol asks."""
-from microdot import call
+from microdot import add_vary, call
 
 
 class CORS:
@@ -8,8 +8,8 @@ class CORS:
     and answers preflight requests: OPTIONS with Access-Control-Request-Method.
 
     `allowed_origins` is a list of origins ("https://example.com"), or '*' for
-    any; without it no origin is allowed. `allowed_methods` defaults to the
-    URL's methods, `allowed_headers` to those the preflight asks for."""
+    any; without it no origin is allowed. `allowed_methods` and
+    `allowed_headers` default to any a preflight asks for."""
 
     def __init__(self, app=None, allowed_origins=None, allow_credentials=False,
                  allowed_methods=None, expose_headers=None,
@@ -41,33 +41,33 @@ class CORS:
         return origin is not None and ('*' in self.allowed_origins or
                                        origin in self.allowed_origins)
 
-    def get_cors_headers(self, request, allowed=None):
-        """The CORS headers for the response to `request`. `allowed` are the
-        methods of the URL, when known, for a preflight's answer."""
+    def get_cors_headers(self, request):
+        """The CORS headers for the response to `request`: none for an
+        origin that is not allowed; for one that is, the origin echoed (and
+        Vary: Origin, as the answer depends on it), as Microdot does."""
         headers = {}
         request_headers = request.headers
         origin = request_headers.get('Origin')
-        if '*' in self.allowed_origins and not self.allow_credentials:
-            origin = '*'
-        else:
-            # the answer depends on Origin, which shared caches must know;
-            # with credentials '*' can't be used: the origin is echoed
-            headers['Vary'] = 'Origin'
+        if origin is not None:
             if not self.allows(origin):
                 return headers
+            headers['Vary'] = 'Origin'
+        elif '*' in self.allowed_origins and not self.allow_credentials:
+            origin = '*'  # never with credentials: browsers refuse both
+        else:
+            return headers
         headers['Access-Control-Allow-Origin'] = origin
         if self.allow_credentials:
             headers['Access-Control-Allow-Credentials'] = 'true'
         method = request_headers.get('Access-Control-Request-Method')
         if request.method == 'OPTIONS' and method:
-            headers['Access-Control-Allow-Methods'] = ', '.join(
-                self.allowed_methods or allowed or [method])
-            if self.allowed_headers is None:
-                names = request_headers.get('Access-Control-Request-Headers')
-            else:
-                names = ', '.join(self.allowed_headers)
-            if names:
-                headers['Access-Control-Allow-Headers'] = names
+            if self.allowed_methods is None or method in self.allowed_methods:
+                headers['Access-Control-Allow-Methods'] = method
+                names = allowed_names(
+                    request_headers.get('Access-Control-Request-Headers'),
+                    self.allowed_headers)
+                if names:
+                    headers['Access-Control-Allow-Headers'] = names
             if self.max_age is not None:
                 headers['Access-Control-Max-Age'] = str(self.max_age)
         elif self.expose_headers:
@@ -78,13 +78,24 @@ class CORS:
     async def options_handler(self, request, allowed):
         response = request.app.make_response(
             await call(self.default_options_handler, request, allowed))
-        return self.after_request(request, response, allowed)
+        return self.after_request(request, response)
 
-    def after_request(self, request, response, allowed=None):
-        headers = self.get_cors_headers(request, allowed)
-        vary = response.header_name('vary')
-        if vary and 'Vary' in headers:
-            # Origin joins the Vary header the handler set
-            headers[vary] = response.headers[vary] + ', ' + headers.pop('Vary')
+    def after_request(self, request, response):
+        headers = self.get_cors_headers(request)
+        vary = headers.pop('Vary', None)
+        if vary:
+            add_vary(response, [vary])
         response.headers.update(headers)
         return response
+
+
+def allowed_names(requested, allowed):
+    """Of the header names a preflight asks for, those `allowed` (all if it
+    is None), as one header value."""
+    if not requested:
+        return None
+    names = [name.strip() for name in requested.split(',') if name.strip()]
+    if allowed is not None:
+        allowed = [name.lower() for name in allowed]
+        names = [name for name in names if name.lower() in allowed]
+    return ', '.join(names)

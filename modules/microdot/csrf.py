@@ -1,7 +1,7 @@
 """Cross-Site Request Forgery protection: requests that change state and that
 a browser sends on behalf of another site are refused with 403. Browsers say
 where a request comes from in Sec-Fetch-Site; older ones only in Origin."""
-from microdot import HTTPException
+from microdot import HTTPException, vary_on
 
 
 class CSRF:
@@ -44,6 +44,7 @@ class CSRF:
                 not self.protect_all or request.method in self.SAFE_METHODS
                 or request.route in self.exempt_routes):
             return
+        vary_on(request, 'Sec-Fetch-Site')
         headers = request.headers
         site = headers.get('Sec-Fetch-Site')
         origin = headers.get('Origin')
@@ -66,5 +67,23 @@ class CSRF:
             trusted = address.startswith(prefix) and (
                 origin_host == host or self.allow_subdomains and
                 origin_host.endswith('.' + host))
-        if not trusted and not (self.cors and self.cors.allows(origin)):
+        if not trusted and not self.cors_allows(origin):
             raise HTTPException(403, 'Forbidden: cross-site request')
+
+    def cors_allows(self, origin):
+        """Whether the `cors` object allows `origin`, or with
+        allow_subdomains an origin it is a subdomain of (same scheme and
+        port)."""
+        if self.cors is None or origin is None:
+            return False
+        if self.cors.allows(origin):
+            return True
+        if not self.allow_subdomains:
+            return False
+        scheme, _, host = origin.lower().partition('://')
+        for allowed in self.cors.allowed_origins:
+            allowed_scheme, _, allowed_host = allowed.lower().partition('://')
+            if scheme == allowed_scheme and \
+                    host.endswith('.' + allowed_host):
+                return True
+        return False

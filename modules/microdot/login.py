@@ -89,7 +89,15 @@ class Login:
 
     async def get_current_user(self, request):
         """The logged-in user, or None. A valid remember cookie logs the
-        user back in, in a session that is not fresh."""
+        user back in, in a session that is not fresh. The user is loaded
+        once per request: it is kept in `request.g.current_user`."""
+        user = getattr(request.g, 'current_user', None)
+        if user is None:
+            user = await self.load_user(request)
+            request.g.current_user = user
+        return user
+
+    async def load_user(self, request):
         sessions = request.app._session
         session = sessions.get(request)
         user_id = session.get('_user_id')
@@ -115,7 +123,6 @@ class Login:
                 separator = '&' if '?' in self.login_url else '?'
                 return redirect(self.login_url + separator + 'next=' +
                                 quote(request.url))
-            request.g.current_user = user
             return await call(f, request, *args, **kwargs)
         return wrapper
 

@@ -7,7 +7,7 @@ import json
 import time
 
 from microdot.auth import compare_digest
-from microdot import call
+from microdot import call, vary_on
 
 # JWT times count from 1970; ports whose clock counts from 2000 add this
 EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
@@ -118,7 +118,10 @@ class Session:
 
     def get(self, request):
         """The request's session, a SessionDict; empty when the cookie is
-        missing or not valid."""
+        missing or not valid. Raises ValueError without a secret key."""
+        if not self.secret_key:
+            raise ValueError('no secret key')
+        vary_on(request, 'Cookie')
         session = getattr(request.g, '_session', None)
         if session is None:
             session = SessionDict(request, self.decode(
@@ -128,7 +131,10 @@ class Session:
 
     def update(self, request, session):
         """Sends `session` in the cookie of this request's response; an
-        empty session deletes the cookie."""
+        empty session deletes the cookie. Raises ValueError without a secret
+        key."""
+        if not self.secret_key:
+            raise ValueError('no secret key')
         if not isinstance(session, SessionDict):
             session = SessionDict(request, session)
         request.g._session = session

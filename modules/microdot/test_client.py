@@ -106,6 +106,7 @@ class TestClient:
     def __init__(self, app, cookies=None, scheme=None, host=None):
         self.app = app
         self.cookies = dict(cookies or {})
+        self.cookie_paths = {}  # name -> Path, for cookies set with one
         self.scheme = scheme or 'http'
         self.host = host or 'example.com'
 
@@ -123,8 +124,9 @@ class TestClient:
             headers['Content-Length'] = str(len(body))
         if 'Host' not in headers:
             headers['Host'] = self.host
-        if self.cookies:
-            cookies = [k + '=' + v for k, v in self.cookies.items()]
+        cookies = [k + '=' + v for k, v in self.cookies.items()
+                   if path.startswith(self.cookie_paths.get(k, '/'))]
+        if cookies:
             if 'Cookie' in headers:
                 cookies.append(headers['Cookie'])
             headers['Cookie'] = '; '.join(cookies)
@@ -140,25 +142,26 @@ class TestClient:
         return response
 
     def _update_cookies(self, cookies, path):
-        """Keeps the cookies set for `path`, and forgets those deleted."""
+        """Keeps the cookies set, with their Path, and forgets those deleted
+        (a deletion names the Path of the cookie it deletes)."""
         for cookie in cookies:
             attributes = cookie.split(';')
             name, _, value = attributes[0].strip().partition('=')
-            applies, expired = True, False
+            cookie_path, expired = '/', False
             for attribute in attributes[1:]:
                 key, _, arg = attribute.strip().partition('=')
                 key = key.lower()
-                if key == 'path' and not path.startswith(arg):
-                    applies = False
+                if key == 'path':
+                    cookie_path = arg
                 elif key == 'max-age' and int(arg) <= 0 or key == 'expires' \
                         and int(arg.split()[3]) < time.gmtime()[0]:
                     expired = True  # a date in a past year is all we check
-            if not applies:
-                continue
-            if expired:
-                self.cookies.pop(name, None)
-            else:
+            if not expired:
                 self.cookies[name] = value
+                self.cookie_paths[name] = cookie_path
+            elif self.cookie_paths.get(name, '/') == cookie_path:
+                self.cookies.pop(name, None)
+                self.cookie_paths.pop(name, None)
 
     async def get(self, path, headers=None):
         return await self.request('GET', path, headers)

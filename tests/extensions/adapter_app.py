@@ -210,7 +210,7 @@ def check_served(port, chunked_uploads):
 
     res, body = ask(port, 'GET', '/fail')
     assert res.status == 500
-    assert body == b'Internal Server Error'
+    assert body == b'Internal server error'
     return data
 
 

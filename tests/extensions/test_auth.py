@@ -122,7 +122,7 @@ async def test_basic_realm_and_error_status():
 async def test_error_handler_override():
     app, auth = basic_app()
 
-    @auth.error_handler
+    @auth.errorhandler
     async def refused(request):
         return {'error': 'who are you?'}, 401, {'X-Refused': 'yes'}
 

@@ -214,7 +214,7 @@ async def test_cookies():
     assert (await client.get('/show')).json == {'start': '0', 'full': 'b'}
 
 
-async def test_the_test_client_keeps_cookies_for_the_path_asked():
+async def test_the_test_client_sends_a_cookie_to_its_path_only():
     app = Microdot()
 
     @app.get('/login')
@@ -224,7 +224,13 @@ async def test_the_test_client_keeps_cookies_for_the_path_asked():
         res.set_cookie('admin', '2', path='/admin')
         return res
 
+    @app.route('/<path:path>')
+    def show(req, path):
+        return req.cookies
+
     client = TestClient(app)
     await client.get('/login')
-    assert client.cookies == {'here': '1'}
+    assert client.cookies == {'here': '1', 'admin': '2'}
+    assert (await client.get('/login/x')).json == {'here': '1'}
+    assert (await client.get('/admin/x')).json == {'admin': '2'}
 
