@@ -7,10 +7,15 @@ Requests and responses go through the same hooks and handlers as with
 Microdot's own server; the server's scope is `request.asgi_scope`. WebSocket
 scopes are refused: microdot.websocket needs the connection's socket."""
 import asyncio
+import os
+import signal
 from urllib.parse import quote
 
 from microdot import Microdot as BaseMicrodot, Request, Response, \
-    HTTPException, NoCaseDict, call
+    HTTPException, NoCaseDict, call, abort, redirect, send_file, \
+    URLPattern, MultiDict  # noqa: F401 (microdot.asgi has the core's API)
+from microdot.websocket import WebSocket, WebSocketError, with_websocket, \
+    websocket_upgrade  # noqa: F401
 from microdot.body import Body
 from microdot.streaming import send_stream
 
@@ -31,6 +36,9 @@ class Stream(Body):
 
     async def fill(self):
         message = await self.receive()
+        if not message:  # a receive() with nothing to give (test doubles)
+            self.done = True
+            return
         if message['type'] == 'http.disconnect':
             raise EOFError('the client has gone')
         self.take(message.get('body', b''))
@@ -39,7 +47,7 @@ class Stream(Body):
     def take(self, data):
         self.limit -= len(data)
         if self.limit < 0:
-            raise HTTPException(413, 'Payload Too Large')
+            raise HTTPException(413)
         self.pending += data
 
     async def read(self, n=-1):
@@ -63,7 +71,7 @@ async def read_request(app, stream, client_addr, method, url, http_version,
         if not length.isdigit():
             raise HTTPException(400, 'Bad Request: invalid Content-Length')
         if int(length) > Request.max_content_length:
-            raise HTTPException(413, 'Payload Too Large')
+            raise HTTPException(413)
     size = Request.max_body_length + 1
     body = b''
     while len(body) < size:
@@ -147,6 +155,10 @@ class Microdot(BaseMicrodot):
         self.lifespan_startup = lifespan_startup
         self.lifespan_shutdown = lifespan_shutdown
 
+    def shutdown(self):
+        """Stops the server as SIGTERM does."""
+        os.kill(os.getpid(), signal.SIGTERM)
+
     async def __call__(self, scope, receive, send):
         if scope['type'] == 'http':
             await self.asgi_http(scope, receive, send)
@@ -167,10 +179,9 @@ class Microdot(BaseMicrodot):
             try:
                 if handler:
                     await call(handler, scope)
+                await send({'type': event + '.complete'})
             except Exception as exc:
-                await send({'type': event + '.failed', 'message': str(exc)})
-                return
-            await send({'type': event + '.complete'})
+                await send({'type': event + '.failed', 'message': repr(exc)})
             if event == 'lifespan.shutdown':
                 return
 
@@ -179,7 +190,7 @@ class Microdot(BaseMicrodot):
         try:
             req = await self.asgi_request(scope, stream)
         except HTTPException as exc:
-            res = Response(exc.reason, exc.status_code)
+            res = await self.handle_error(None, exc, (self,))
         except EOFError:
             return  # the client went away while sending the body
         else:
@@ -212,14 +223,14 @@ class Microdot(BaseMicrodot):
     async def asgi_request(self, scope, stream):
         headers = NoCaseDict()
         try:
-            for name, value in scope['headers']:
+            for name, value in scope.get('headers', ()):
                 name = name.decode()
                 value = value.decode()
                 if name in headers:
                     # repeated fields are joined, as HTTP allows; HTTP/2
                     # servers hand over the cookies in fields of their own
                     value = headers[name] + \
-                        ('; ' if name == 'cookie' else ', ') + value
+                        ('; ' if name.lower() == 'cookie' else ', ') + value
                 headers[name] = value
             path = scope.get('raw_path')
             url = path.decode() if path else quote(scope['path'], PATH_SAFE)
@@ -231,7 +242,8 @@ class Microdot(BaseMicrodot):
         client = scope.get('client')
         req = await read_request(self, stream, client and tuple(client),
                                  scope['method'], url,
-                                 scope.get('http_version', '1.1'), headers)
+                                 'HTTP/' + scope.get('http_version', '1.1'),
+                                 headers)  # the version as Microdot has it
         req.scheme = scope.get('scheme', 'http')
         req.asgi_scope = scope
         return req

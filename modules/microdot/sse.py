@@ -3,7 +3,7 @@ over one long text/event-stream response."""
 import asyncio
 import json
 
-from microdot import Response, print_exception
+from microdot import Response
 
 
 class SSE:
@@ -20,6 +20,7 @@ class SSE:
         self.request = request
         self.event_function = event_function
         self.task = None
+        self.error = None  # what the event function raised
         # sent, not yet taken by the response body; None once the stream
         # has ended
         self.pending = ''
@@ -67,7 +68,7 @@ class SSE:
         try:
             await self.event_function(self.request, self)
         except Exception as exc:
-            print_exception(exc)
+            self.error = exc  # raised by read(), where the server reports it
         finally:
             self.pending = None
             self.ready.set()
@@ -75,12 +76,16 @@ class SSE:
     async def read(self, size):
         """The events sent since the last read, whatever `size` says (they
         go out as one chunk); a keep-alive comment after a quiet while, or
-        '' once the event function has ended."""
+        '' once the event function has ended (or what it raised)."""
         if self.task is None:
             # started by the first read, so a HEAD request never runs it
             self.task = asyncio.create_task(self.run())
         while not self.pending:
             if self.pending is None:
+                if self.error:
+                    # the stream ends without its last chunk: the client can
+                    # tell it broke
+                    raise self.error
                 return ''
             self.ready.clear()
             try:

@@ -1,5 +1,6 @@
 """Sends requests to an app without a network: the request is written as
 HTTP/1.1 bytes and goes through the same connection code as a socket's."""
+import asyncio
 import json
 import time
 
@@ -36,8 +37,88 @@ class MemoryWriter:
         return ('127.0.0.1', 1234) if name == 'peername' else None
 
 
+class Pipe:
+    """Bytes written at one end and read at the other as they come: the
+    two directions of a WebSocket between the test client and the app."""
+
+    def __init__(self, data=b''):
+        self.data = data
+        self.ended = False
+        self.arrived = asyncio.Event()
+
+    def write(self, data):
+        self.data += data
+        self.arrived.set()
+
+    async def drain(self):
+        pass
+
+    def close(self):
+        self.ended = True
+        self.arrived.set()
+
+    async def wait_closed(self):
+        pass
+
+    def get_extra_info(self, name):
+        return ('127.0.0.1', 1234) if name == 'peername' else None
+
+    async def read(self, n):
+        while not self.data and not self.ended:
+            self.arrived.clear()
+            await self.arrived.wait()
+        data = self.data[:n]
+        self.data = self.data[n:]
+        return data
+
+    async def read_exactly(self, n):
+        """`n` bytes, or EOFError if the other end closed first."""
+        data = b''
+        while len(data) < n:
+            part = await self.read(n - len(data))
+            if not part:
+                raise EOFError
+            data += part
+        return data
+
+
+def frame(opcode, payload):
+    """A final, masked client frame (RFC 6455 5.2); the mask is zero, which
+    leaves the payload as it is."""
+    length = len(payload)
+    if length < 126:
+        head = bytes((0x80 | opcode, 0x80 | length))
+    elif length < 65536:
+        head = bytes((0x80 | opcode, 0x80 | 126)) + length.to_bytes(2, 'big')
+    else:
+        head = bytes((0x80 | opcode, 0x80 | 127)) + length.to_bytes(8, 'big')
+    return head + bytes(4) + payload
+
+
+async def read_message(pipe):
+    """The next text (str) or binary (bytes) message the app sends; None
+    once it closes."""
+    while True:
+        first, second = await pipe.read_exactly(2)
+        length = second & 0x7F
+        if length > 125:
+            length = int.from_bytes(
+                await pipe.read_exactly(2 if length == 126 else 8), 'big')
+        payload = await pipe.read_exactly(length)
+        opcode = first & 0x0F
+        if opcode == 1:
+            return payload.decode()
+        if opcode == 2:
+            return payload
+        if opcode == 8:
+            return None
+
+
 class TestResponse:
-    """A parsed response: status_code, reason, headers, body, text, json."""
+    """A parsed response: status_code, reason, headers, body, text, json,
+    and the `events` of an event stream."""
+
+    events = None
 
     def __init__(self, status_code, reason, headers, body):
         self.status_code = status_code
@@ -55,6 +136,8 @@ class TestResponse:
         content_type = headers.get('Content-Type', '')
         if content_type.startswith('application/json') and self.text:
             self.json = json.loads(self.text)
+        elif content_type.startswith('text/event-stream'):
+            self.events = parse_events(body)
 
     @classmethod
     def parse(cls, data, head_only=False):
@@ -98,6 +181,46 @@ class TestResponse:
         return cls(status, reason, headers, body)
 
 
+def parse_events(body):
+    """The events of a text/event-stream body, as dicts of data (bytes),
+    data_json (the data read as JSON, or None), event, event_id and retry
+    (seconds); comments are left out."""
+    events = []
+    for block in body.split(b'\n\n'):
+        event = {'data': None, 'data_json': None, 'event': None,
+                 'event_id': None, 'retry': None}
+        data = []
+        for line in block.split(b'\n'):
+            name, _, value = line.partition(b':')
+            if value.startswith(b' '):
+                value = value[1:]
+            if name == b'data':
+                data.append(value)
+            elif name == b'event':
+                event['event'] = value.decode()
+            elif name == b'id':
+                event['event_id'] = value.decode()
+            elif name == b'retry':
+                event['retry'] = int(value) / 1000
+        if not data:
+            continue  # a comment, or the end
+        event['data'] = b'\n'.join(data)
+        try:
+            event['data_json'] = json.loads(event['data'])
+        except ValueError:
+            pass
+        events.append(event)
+    return events
+
+
+class TestServer(Server):
+    """A server that raises what escapes a request (an error while a body
+    streams), so that the test sees it."""
+
+    def report(self, exc):
+        raise exc
+
+
 class TestClient:
     """Sends requests to `app` and keeps the cookies it sets."""
 
@@ -133,7 +256,7 @@ class TestClient:
         head = method + ' ' + path + ' HTTP/1.1\r\n' + ''.join(
             k + ': ' + v + '\r\n' for k, v in headers.items()) + '\r\n'
         writer = MemoryWriter()
-        server = Server(self.app)
+        server = TestServer(self.app)
         server.scheme = self.scheme
         await server.handle(MemoryReader(head.encode() + body), writer)
         response = TestResponse.parse(writer.data, method == 'HEAD')
@@ -162,6 +285,53 @@ class TestClient:
             elif self.cookie_paths.get(name, '/') == cookie_path:
                 self.cookies.pop(name, None)
                 self.cookie_paths.pop(name, None)
+
+    async def websocket(self, path, client, headers=None):
+        """Talks WebSocket with the route at `path`: `client` is an async
+        generator function (a generator on MicroPython) whose every yield
+        sends a message (str as text, bytes as binary) and gets the app's
+        answer back. Returns the response, whose body is None once the
+        connection was upgraded."""
+        headers = NoCaseDict(headers or {})
+        headers.update({'Host': self.host, 'Upgrade': 'websocket',
+                        'Connection': 'Upgrade', 'Sec-WebSocket-Version': '13',
+                        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ=='})
+        head = 'GET ' + path + ' HTTP/1.1\r\n' + ''.join(
+            k + ': ' + v + '\r\n' for k, v in headers.items()) + '\r\n'
+        to_app, from_app = Pipe(head.encode()), Pipe()
+        server = TestServer(self.app)
+        task = asyncio.create_task(server.handle(to_app, from_app))
+        try:
+            head = b''
+            while b'\r\n\r\n' not in head and not from_app.ended:
+                head += await from_app.read(1024)
+            if not head.startswith(b'HTTP/1.1 101 '):
+                await task
+                return TestResponse.parse(head + from_app.data)
+            from_app.data = head.partition(b'\r\n\r\n')[2] + from_app.data
+            messages = client()
+            answer = None
+            try:
+                while True:
+                    if hasattr(messages, 'asend'):  # CPython
+                        message = await messages.asend(answer)
+                    else:
+                        message = messages.send(answer)
+                    if isinstance(message, str):
+                        to_app.write(frame(1, message.encode()))
+                    else:
+                        to_app.write(frame(2, message))
+                    answer = await read_message(from_app)
+                    if answer is None:
+                        break
+            except (StopAsyncIteration, StopIteration, EOFError):
+                pass
+            to_app.write(frame(8, (1000).to_bytes(2, 'big')))
+            to_app.close()
+            await task
+        finally:
+            task.cancel()
+        return TestResponse(101, 'Switching Protocols', NoCaseDict(), None)
 
     async def get(self, path, headers=None):
         return await self.request('GET', path, headers)

@@ -4,43 +4,57 @@ from microdot import HTTPException
 
 
 class MultiDict(dict):
-    """A dict whose keys may repeat (query strings, forms): `d[key] = v`
-    adds a value, as in Microdot; `d[key]` is the first value, `getlist(key)`
-    all of them, `del d[key]` removes them all."""
+    """A dict whose keys may repeat (query strings, forms), stored as
+    Microdot stores them: a list of values per key, which `==` sees. `d[key] = v` adds a value, `d[key]` is the first one, items() and
+    (on CPython) dict(d) give first values, `getlist(key)` all of them, and
+    `del d[key]` removes them all."""
 
-    multi = None  # key -> list of all values, only for keys seen twice
+    def __init__(self, initial=None):
+        super().__init__()
+        if initial:
+            for key in initial:
+                self[key] = initial[key]
 
     def __setitem__(self, key, value):
-        if key not in self:
-            super().__setitem__(key, value)
-            return
-        if self.multi is None:
-            self.multi = {}
-        self.multi.setdefault(key, [self[key]]).append(value)
+        values = super().get(key)
+        if values is None:
+            super().__setitem__(key, [value])
+        else:
+            values.append(value)
 
     add = __setitem__
 
-    def __delitem__(self, key):
-        if self.multi:
-            self.multi.pop(key, None)
-        super().__delitem__(key)
+    def __getitem__(self, key):
+        return super().__getitem__(key)[0]
 
     def get(self, key, default=None, type=None):
-        if key not in self:
+        values = super().get(key)
+        if values is None:
             return default
-        value = self[key]
         if type is not None:
             try:
-                return type(value)
+                return type(values[0])
             except ValueError:
                 return default
-        return value
+        return values[0]
 
     def getlist(self, key, type=None):
-        if key not in self:
-            return []
-        values = (self.multi or {}).get(key) or [self[key]]
+        values = super().get(key, [])
         return [type(v) for v in values] if type else list(values)
+
+    def items(self):
+        """(key, first value) pairs."""
+        return [(key, self[key]) for key in self]
+
+    def copy(self):
+        """A plain dict of first values, on both runtimes."""
+        return {key: self[key] for key in self}
+
+    def __iter__(self):
+        # a subclass's own iterator makes CPython's dict(d) read first
+        # values through __getitem__ rather than copy the lists, as in
+        # Microdot (MicroPython's dict() takes it for a list of pairs)
+        return iter(self.keys())
 
 
 def unquote(text, plus=True):

@@ -7,10 +7,13 @@ Requests and responses go through the same hooks and handlers as with
 Microdot's own server; each request runs on an event loop of its own, so
 async handlers work too. The server's environ is `request.environ`."""
 import asyncio
+import os
+import signal
 from urllib.parse import quote
 
 from microdot import Microdot as BaseMicrodot, Request, Response, \
-    HTTPException, NoCaseDict, REASONS, call
+    HTTPException, NoCaseDict, REASONS, call, abort, redirect, send_file, \
+    URLPattern, MultiDict  # noqa: F401 (microdot.wsgi has the core's API)
 from microdot.asgi import Stream, read_request, response_parts, \
     check_conditions, PATH_SAFE
 
@@ -127,11 +130,16 @@ class Microdot(BaseMicrodot):
             if loop:
                 loop.close()
 
+    def shutdown(self):
+        """Stops the server process as SIGTERM does (Gunicorn then starts
+        another worker in its place)."""
+        os.kill(os.getpid(), signal.SIGTERM)
+
     async def wsgi_response(self, environ):
         try:
             req = await self.wsgi_request(environ)
         except HTTPException as exc:
-            return Response(exc.reason, exc.status_code)
+            return await self.handle_error(None, exc, (self,))
         res = await self.dispatch_request(req)
         check_conditions(res, req)
         return res
@@ -148,7 +156,10 @@ class Microdot(BaseMicrodot):
                 # WSGI hands over the bytes of the request as latin-1 text
                 headers[key.replace('_', '-')] = \
                     value.encode('latin-1').decode()
-            path = environ.get('PATH_INFO', '').encode('latin-1')
+            # routes see the whole path, the app's own mount point included,
+            # as in Microdot
+            path = (environ.get('SCRIPT_NAME', '') +
+                    environ.get('PATH_INFO', '')).encode('latin-1')
             query = environ.get('QUERY_STRING', '').encode('latin-1').decode()
         except UnicodeError:
             raise HTTPException(400, 'Bad Request: request head is not UTF-8')
@@ -165,7 +176,7 @@ class Microdot(BaseMicrodot):
         if client:
             port = environ.get('REMOTE_PORT')
             client = (client, int(port) if port else None)
-        version = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')[5:]
+        version = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')  # as Microdot
         req = await read_request(self, stream, client,
                                  environ['REQUEST_METHOD'], url, version,
                                  headers)

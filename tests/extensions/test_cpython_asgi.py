@@ -89,7 +89,7 @@ async def test_request_from_scope():
         (None, False)
     assert res.json == {
         'method': 'GET', 'url': '/echo?a=1&b=%C3%A9&a=2', 'path': '/echo',
-        'args': {'a': '1', 'b': 'é'}, 'body': '', 'version': '1.0',
+        'args': {'a': '1', 'b': 'é'}, 'body': '', 'version': 'HTTP/1.0',
         'scheme': 'https', 'client': ['10.1.2.3', 4567], 'type': None,
         'cookies': {'x': '1', 'y': '2'}, 'custom': 'yes', 'asgi': 'http'}
 
@@ -278,7 +278,7 @@ async def test_lifespan_failure():
         raise RuntimeError('no database')
 
     app = make_app(lifespan_startup=startup)
-    incoming = [{'type': 'lifespan.startup'}]
+    incoming = [{'type': 'lifespan.startup'}, {'type': 'lifespan.shutdown'}]
     sent = []
 
     async def receive():
@@ -288,8 +288,10 @@ async def test_lifespan_failure():
         sent.append(message)
 
     await app({'type': 'lifespan'}, receive, send)
+    # as Microdot: the app then waits for the shutdown
     assert sent == [{'type': 'lifespan.startup.failed',
-                     'message': 'no database'}]
+                     'message': "RuntimeError('no database')"},
+                    {'type': 'lifespan.shutdown.complete'}]
 
 
 async def test_other_protocols_are_refused():
@@ -343,7 +345,7 @@ def test_under_uvicorn():
         with Limits():
             data = check_served(port, chunked_uploads=True)
         assert data['scheme'] == 'http'
-        assert data['version'] == '1.1'
+        assert data['version'] == 'HTTP/1.1'  # as Microdot has it
         # a body of unknown length goes chunked
         res, body = ask(port, 'GET', '/pieces?n=5')
         assert res.getheader('Transfer-Encoding') == 'chunked'

@@ -95,7 +95,7 @@ def test_request_from_environ():
     assert res.pieces == [res.body]
     assert res.json == {
         'method': 'GET', 'url': '/echo?a=1&b=%C3%A9&a=2', 'path': '/echo',
-        'args': {'a': '1', 'b': 'é'}, 'body': '', 'version': '1.0',
+        'args': {'a': '1', 'b': 'é'}, 'body': '', 'version': 'HTTP/1.0',
         'scheme': 'https', 'client': ['10.1.2.3', 4567], 'type': None,
         'cookies': {'x': '1', 'y': '2'}, 'custom': 'yes', 'environ': True}
 

@@ -4,7 +4,6 @@ import asyncio
 import json
 
 from microdot import Microdot
-from microdot import sse as sse_module
 import microdot as server_module
 from microdot.sse import SSE, with_sse, sse_response
 from microdot.test_client import TestClient
@@ -113,14 +112,14 @@ class Recorder:
 
     def __init__(self):
         self.errors = []
-        self.saved = (sse_module.print_exception,
+        self.saved = (server_module.Server.report,
                       server_module.print_exception)
-        sse_module.print_exception = self.errors.append
+        server_module.Server.report = staticmethod(self.errors.append)
         server_module.print_exception = self.errors.append
 
     def restore(self):
-        sse_module.print_exception, server_module.print_exception = \
-            self.saved
+        server_module.Server.report = staticmethod(self.saved[0])
+        server_module.print_exception = self.saved[1]
 
 
 async def send_refused(sse):
@@ -184,16 +183,29 @@ async def test_line_break_in_event_or_id_is_refused():
     assert res.text == 'data: rejected\n\ndata: rejected\n\n'
 
 
-async def test_handler_error_ends_the_stream_and_is_reported():
+async def test_handler_error_breaks_the_stream_and_is_reported():
     recorder = Recorder()
     try:
-        res = await TestClient(make_app()).get('/fails')
+        async with Serving(make_app()) as server:
+            data = await server.exchange(b'GET /fails HTTP/1.1\r\nHost: x'
+                                         b'\r\n\r\n')
     finally:
         recorder.restore()
-    assert res.status_code == 200
-    assert res.text == 'data: before\n\n'
+    assert data.startswith(b'HTTP/1.1 200 ')
+    # the event, then the connection closed without the last chunk: the
+    # client can tell a broken stream from one that ended
+    assert data.endswith(b'data: before\n\n\r\n')
     assert len(recorder.errors) == 1
     assert isinstance(recorder.errors[0], RuntimeError)
+
+
+async def test_the_test_client_raises_the_handler_error():
+    try:
+        await TestClient(make_app()).get('/fails')
+    except RuntimeError:
+        pass
+    else:
+        assert False, 'the error of the event function was not raised'
 
 
 async def test_head_request_does_not_run_the_handler():
