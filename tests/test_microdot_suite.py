@@ -10,7 +10,6 @@ is deliberately different, are strict expected failures: each must fail,
 and the README's migration section lists each with its reason."""
 import ast
 import os
-import pathlib
 import subprocess
 import sys
 

@@ -6,10 +6,8 @@ import ast
 import os
 import pathlib
 import random
-import shutil
 import socket
 import subprocess
-import sys
 
 import pytest
 

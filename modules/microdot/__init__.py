@@ -405,9 +405,33 @@ coroutine_type = type(_coroutine)  # a generator on MicroPython
 _coroutine.close()
 
 
+try:
+    # CPython runs plain functions in threads, as Microdot does there: a
+    # handler that blocks (time.sleep(), a database) does not stop the
+    # other clients. MicroPython has no threads to spare.
+    from inspect import iscoroutinefunction
+except ImportError:  # MicroPython
+    iscoroutinefunction = None
+
+
 async def call(f, *args, **kwargs):
-    """Calls a handler that may be a plain function or a coroutine function."""
-    result = f(*args, **kwargs)
+    """Calls an app's handler, hook or callback, which may be a plain
+    function or a coroutine function (on CPython a plain one runs in a
+    thread of the event loop's pool)."""
+    if iscoroutinefunction is None or iscoroutinefunction(f):
+        result = f(*args, **kwargs)
+    else:
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: f(*args, **kwargs))
+    if type(result) is coroutine_type:
+        result = await result
+    return result
+
+
+async def invoke(f, *args):
+    """Calls a method that may be sync or async (a stream's read(),
+    write() or close()), in the event loop's own thread."""
+    result = f(*args)
     if type(result) is coroutine_type:
         result = await result
     return result
@@ -848,10 +872,14 @@ class Microdot:
                 if result is not None:
                     break
             if result is None:
-                # not through call(): a sync handler then costs no coroutine
-                result = route[2](request, **request.url_args)
-                if type(result) is coroutine_type:
-                    result = await result
+                if iscoroutinefunction is None:
+                    # MicroPython: not through call(), so that a sync
+                    # handler costs no coroutine
+                    result = route[2](request, **request.url_args)
+                    if type(result) is coroutine_type:
+                        result = await result
+                else:
+                    result = await call(route[2], request, **request.url_args)
             response = self.make_response(result)
             if response is Response.already_handled:
                 return response  # nothing will be sent: no hook to run
@@ -943,11 +971,18 @@ class Microdot:
         return Response(result)
 
     async def start_server(self, host='0.0.0.0', port=5000, debug=False,
-                           ssl=None):
+                           ssl=None, start_serving=True):
+        """Serves the app until shutdown(). With `start_serving` False
+        (CPython only) it returns the asyncio server at once, for the caller
+        to start with its serve_forever()."""
+        if not start_serving and iscoroutinefunction is None:
+            raise ValueError('start_serving=False needs CPython\'s asyncio')
         self.debug = debug
         self.server = Server(self, ssl)
         if debug:
             print('Starting async server on {}:{}...'.format(host, port))
+        if not start_serving:
+            return await self.server.listen(host, port, False)
         await self.server.serve(host, port)
 
     def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
@@ -1084,19 +1119,28 @@ class Server:
         self.connections = []  # every connection being served
         self.streams = []  # those of them that hold a long-lived response
         self.server = None
+        self.reaper = None
         self.closing = False
         self.closed_at = 0  # ticks_ms() when close() was called
 
-    async def serve(self, host, port):
+    async def listen(self, host, port, start_serving=True):
+        """Opens the listening socket (accepting at once unless
+        `start_serving` is False, a CPython option) and starts the reaper;
+        returns the asyncio server."""
+        options = {} if start_serving else {'start_serving': False}
         self.server = await asyncio.start_server(self.handle, host, port,
-                                                 ssl=self.ssl)
-        reaper = asyncio.create_task(self.reap())
+                                                 ssl=self.ssl, **options)
+        self.reaper = asyncio.create_task(self.reap())
+        return self.server
+
+    async def serve(self, host, port):
+        await self.listen(host, port)
         try:
             await self.server.wait_closed()
             while self.connections:  # let the requests in progress finish
                 await asyncio.sleep(0.05)
         finally:
-            reaper.cancel()
+            self.reaper.cancel()
 
     def close(self):
         """Stops accepting; idle connections are closed now, busy ones when
@@ -1106,6 +1150,8 @@ class Server:
         self.closed_at = ticks_ms()
         if self.server:
             self.server.close()
+        if self.reaper and not self.connections:
+            self.reaper.cancel()  # nothing left for it to watch
         for conn in self.connections:
             if conn.state == IDLE or conn.state == RECEIVING:
                 conn.task.cancel()

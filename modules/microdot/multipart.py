@@ -5,7 +5,7 @@ request.form and request.files before the handler runs."""
 import io
 import os
 
-from microdot import HTTPException, call
+from microdot import HTTPException, call, invoke
 from microdot.urlencoded import MultiDict
 
 TOO_LARGE = 'Payload Too Large: form data'
@@ -180,7 +180,7 @@ class FileUpload:
             data = await self.read(FormDataIter.buffer_size)
             if not data:
                 break
-            await call(path_or_file.write, data)
+            await invoke(path_or_file.write, data)
 
     async def copy(self, max_memory_size=None):
         """Reads the rest of the file into memory, or into a temporary file

@@ -1,7 +1,7 @@
 """Sending a body that is not in memory: a file, or a sync or async iterator.
 Imported for the first such body, so apps that answer only with str, bytes
 and JSON never load it."""
-from microdot import call
+from microdot import invoke
 
 
 async def send_response(conn, req, res, head, stream, keep_alive, timeout):
@@ -35,7 +35,8 @@ async def send_stream(conn, head, stream, length, chunked, size, timeout):
                 stream = iter(stream)
         while left:
             if read:
-                chunk = await call(read, size if left < 0 else min(size, left))
+                chunk = await invoke(read,
+                                     size if left < 0 else min(size, left))
                 if not chunk:
                     break
             elif hasattr(stream, '__anext__'):
@@ -64,4 +65,4 @@ async def send_stream(conn, head, stream, length, chunked, size, timeout):
     finally:
         close = getattr(stream, 'aclose', None) or getattr(stream, 'close', None)
         if close:
-            await call(close)
+            await invoke(close)

@@ -5,9 +5,10 @@ from microdot import HTTPException
 
 class MultiDict(dict):
     """A dict whose keys may repeat (query strings, forms), stored as
-    Microdot stores them: a list of values per key, which `==` sees. `d[key] = v` adds a value, `d[key]` is the first one, items() and
-    (on CPython) dict(d) give first values, `getlist(key)` all of them, and
-    `del d[key]` removes them all."""
+    Microdot stores them: a list of values per key, which `==` sees.
+    `d[key] = v` adds a value, `d[key]` is the first one, items(), copy()
+    and (on CPython) dict(d) give first values, `getlist(key)` all of
+    them, and `del d[key]` removes them all."""
 
     def __init__(self, initial=None):
         super().__init__()

@@ -12,7 +12,7 @@ import signal
 from urllib.parse import quote
 
 from microdot import Microdot as BaseMicrodot, Request, Response, \
-    HTTPException, NoCaseDict, REASONS, call, abort, redirect, send_file, \
+    HTTPException, NoCaseDict, REASONS, invoke, abort, redirect, send_file, \
     URLPattern, MultiDict  # noqa: F401 (microdot.wsgi has the core's API)
 from microdot.asgi import Stream, read_request, response_parts, \
     check_conditions, PATH_SAFE
@@ -84,7 +84,7 @@ class Output:
         """The next piece of the stream, None at its end."""
         if self.read:
             size = self.size if self.left < 0 else min(self.size, self.left)
-            return await call(self.read, size) or None
+            return await invoke(self.read, size) or None
         if hasattr(self.pieces, '__anext__'):
             try:
                 return await self.pieces.__anext__()
@@ -97,7 +97,7 @@ class Output:
             getattr(self.stream, 'close', None)
         try:
             if close:
-                self.loop.run_until_complete(call(close))
+                self.loop.run_until_complete(invoke(close))
         finally:
             self.loop.close()
 
