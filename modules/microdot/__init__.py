@@ -45,9 +45,12 @@ def __getattr__(name):
     if name.startswith('_'):
         raise AttributeError(name)
     # MicroPython calls a package's __getattr__ before it looks for a
-    # submodule, so `from microdot import sse` lands here: import it (an
-    # unknown name then raises ImportError, as CPython's import does)
-    return __import__('microdot.' + name, None, None, [name])
+    # submodule, so `from microdot import sse` lands here: import it. A name
+    # that is no submodule is an AttributeError, so that hasattr() works
+    try:
+        return __import__('microdot.' + name, None, None, [name])
+    except ImportError:
+        raise AttributeError(name)
 
 
 # --- Errors ---------------------------------------------------------------

@@ -70,7 +70,7 @@ class WebSocket:
 
     def __init__(self, request):
         self.request = request
-        self.conn = request.conn
+        self.conn = request and request.conn
         # None while open, then the close code (see WebSocketError): once a
         # close frame is sent or the connection is lost, nothing more goes
         # out or comes in
@@ -87,12 +87,15 @@ class WebSocket:
             valid = len(key) == 24 and len(binascii.a2b_base64(key)) == 16
         except ValueError:
             valid = False
+        version = headers.get('Sec-WebSocket-Version')
         if not (upgrade and valid and self.request.method == 'GET' and
-                headers.get('Sec-WebSocket-Version') == '13'):
-            exc = HTTPException(400 if upgrade else 426,
+                version == '13'):
+            # 426 for a version this server does not speak (RFC 6455 4.4),
+            # else 400, as Microdot answers a request that is no handshake
+            exc = HTTPException(426 if version and version != '13' else 400,
                                 'A WebSocket handshake needs GET, version 13 '
                                 'and a Sec-WebSocket-Key')
-            # what the server speaks (RFC 7231 6.5.15, RFC 6455 4.4)
+            # what the server speaks (RFC 6455 4.4)
             exc.headers = {'Upgrade': 'websocket',
                            'Sec-WebSocket-Version': '13'}
             raise exc
@@ -113,7 +116,8 @@ class WebSocket:
         while True:
             fin, opcode, payload = await self._read_frame(len(message))
             if opcode == self.PING:
-                await self._write(self.PONG, payload)
+                reply, payload = self._process_websocket_frame(opcode, payload)
+                await self._write(reply, payload)
             elif opcode == self.CLOSE:
                 code = 1000  # an empty close frame gets a normal one back
                 if payload:
@@ -127,7 +131,7 @@ class WebSocket:
                     if decode_utf8(payload[2:]) is None:
                         await self._fail(1007)
                 await self._close(code)  # echoed (RFC 6455 5.5.1)
-                raise WebSocketError(code)
+                self._process_websocket_frame(opcode, payload)
             elif opcode != self.PONG:
                 # a continuation goes on with a message, other data
                 # frames begin one
@@ -140,12 +144,25 @@ class WebSocket:
                     message = payload
                 if fin:
                     break
-        if kind == self.BINARY:
-            return bytes(message)
-        text = decode_utf8(message)
-        if text is None:
+        if kind == self.TEXT and decode_utf8(message) is None:
             await self._fail(1007)
-        return text
+        return self._process_websocket_frame(kind, message)[1]
+
+    def _process_websocket_frame(self, opcode, payload):
+        """What a checked frame (or whole message) asks for, as Microdot's
+        method of this name says it: the opcode to answer with (or None)
+        and the message (or None). Raises WebSocketError with the close
+        code for a close frame."""
+        if opcode == self.TEXT:
+            return None, bytes(payload).decode()
+        if opcode == self.BINARY:
+            return None, bytes(payload)
+        if opcode == self.PING:
+            return self.PONG, payload
+        if opcode == self.CLOSE:
+            raise WebSocketError(
+                int.from_bytes(payload[:2], 'big') if payload else 1000)
+        return None, None
 
     async def send(self, data, opcode=None):
         """Sends a message: a str as text, bytes as binary, unless `opcode`

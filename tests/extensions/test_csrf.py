@@ -198,3 +198,25 @@ async def test_check_over_a_socket():
             b'POST /item HTTP/1.1\r\nHost: 127.0.0.1\r\n'
             b'Origin: http://127.0.0.1\r\nContent-Length: 2\r\n\r\nab')
         assert (res.status_code, res.text) == (200, 'post')
+
+
+async def test_subdomains_of_cors_origins_with_allow_subdomains():
+    client = TestClient(make_app([TRUSTED], allow_subdomains=True))
+    res = await client.post('/item',
+                            site('cross-site', 'https://a.app.trusted'))
+    assert res.text == 'post'
+    # the scheme must be the same, and a look-alike is no subdomain
+    for origin in ('http://a.app.trusted', 'https://evilapp.trusted'):
+        res = await client.post('/item', site('cross-site', origin))
+        assert res.status_code == 403, origin
+    # without allow_subdomains only the origin itself
+    client = TestClient(make_app([TRUSTED]))
+    res = await client.post('/item',
+                            site('cross-site', 'https://a.app.trusted'))
+    assert res.status_code == 403
+
+
+async def test_a_checked_answer_varies_on_sec_fetch_site():
+    client = TestClient(make_app())
+    res = await client.post('/item', site('same-origin'))
+    assert 'Sec-Fetch-Site' in res.headers['Vary']

@@ -306,3 +306,46 @@ def test_session_dict_is_a_dict():
     session = SessionDict(None, {'a': 1})
     assert isinstance(session, dict) and session == {'a': 1}
     assert session.get('a') == 1 and session.get('b') is None
+
+
+async def test_the_cookie_path_option_limits_the_session():
+    app = Microdot()
+    Session(app, secret_key='k' * 32, cookie_options={'path': '/admin'})
+
+    @app.get('/admin/login')
+    @with_session
+    def login(req, session):
+        session['user'] = 'ann'
+        session.save()
+        return 'in'
+
+    @app.route('/<path:path>')
+    @with_session
+    def show(req, session, path):
+        return str(session.get('user'))
+
+    client = TestClient(app)
+    res = await client.get('/admin/login')
+    assert 'Path=/admin' in res.headers['Set-Cookie'][0]
+    assert res.headers['Vary'] == 'Cookie'
+    assert (await client.get('/admin/page')).text == 'ann'
+    assert (await client.get('/public')).text == 'None'
+
+
+async def test_without_a_secret_key_sessions_refuse_to_work():
+    app = Microdot()
+    sessions = Session(app)
+    errors = []
+
+    @app.get('/')
+    def index(req):
+        for action in (lambda: sessions.get(req),
+                       lambda: sessions.update(req, {'a': 1})):
+            try:
+                action()
+            except ValueError:
+                errors.append('refused')
+        return ''
+
+    await TestClient(app).get('/')
+    assert errors == ['refused', 'refused']
