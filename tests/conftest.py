@@ -5,7 +5,6 @@ import asyncio
 import importlib.util
 import inspect
 import pathlib
-import shutil
 import sys
 
 import pytest
@@ -13,10 +12,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'modules'))
 sys.path.insert(0, str(ROOT / 'tests' / 'framework'))
-
-# the MicroPython unix port installed in the virtual environment
-MICROPYTHON = shutil.which('micropython',
-                           path=str(pathlib.Path(sys.executable).parent))
+sys.path.insert(0, str(ROOT / 'tests'))
+from runtimes import MICROPYTHON  # noqa: E402
 
 
 @pytest.fixture(scope='session')

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import MICROPYTHON, ROOT
+from runtimes import MICROPYTHON, ROOT
 
 SUITE = ROOT / 'tests' / 'microdot_suite'
 sys.path.insert(0, str(SUITE))

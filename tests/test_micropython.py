@@ -14,7 +14,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FRAMEWORK_TESTS = ROOT / 'tests' / 'framework'
 TEST_DIRS = (FRAMEWORK_TESTS, ROOT / 'tests' / 'extensions')
-from conftest import MICROPYTHON  # noqa: E402
+from runtimes import MICROPYTHON  # noqa: E402
 
 
 def collect():

@@ -247,7 +247,9 @@ async def test_a_request_on_its_way_keeps_its_place_for_a_while():
     app.max_connections = 2
     app.request_timeout = 10  # the reaper stays out of it
     async with Serving(app) as server:
-        waiting = [await server.connect() for _ in range(2)]
+        waiting = []
+        for _ in range(2):  # MicroPython has no await in a comprehension
+            waiting.append(await server.connect())
         await wait_for(lambda: len(app.server.connections) == 2)
         assert (await server.ask(GET % b'/')).status_code == 503
         await asyncio.sleep(2.2)
