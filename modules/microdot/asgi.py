@@ -5,7 +5,8 @@
 
 Requests and responses go through the same hooks and handlers as with
 Microdot's own server; the server's scope is `request.asgi_scope`. WebSocket
-scopes are refused: microdot.websocket needs the connection's socket."""
+routes (with_websocket) work too: the server speaks the protocol, and the
+route's `ws` the same interface."""
 import asyncio
 import os
 import signal
@@ -145,6 +146,47 @@ class Writer:
             self.watcher.cancel()
 
 
+class ASGIWebSocket(WebSocket):
+    """WebSocket's interface over the ASGI server's messages: the server
+    speaks the protocol (frames, pings, close codes)."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.receive_message = request.asgi_receive
+        self.send_message = request.asgi_send
+
+    async def handshake(self):
+        message = await self.receive_message()
+        if message['type'] != 'websocket.connect':
+            raise WebSocketError(1006)
+        await self.send_message({'type': 'websocket.accept'})
+
+    async def receive(self):
+        if self.closed:
+            raise WebSocketError(self.closed)
+        message = await self.receive_message()
+        if message['type'] == 'websocket.disconnect':
+            self.closed = message.get('code', 1005)
+            raise WebSocketError(self.closed)
+        text = message.get('text')
+        return message.get('bytes') if text is None else text
+
+    async def send(self, data, opcode=None):
+        if self.closed:
+            raise WebSocketError(self.closed)
+        if opcode == self.TEXT and isinstance(data, bytes):
+            data = data.decode()
+        elif opcode == self.BINARY and isinstance(data, str):
+            data = data.encode()
+        key = 'text' if isinstance(data, str) else 'bytes'
+        await self.send_message({'type': 'websocket.send', key: data})
+
+    async def close(self, code=1000):
+        if not self.closed:
+            self.closed = code
+            await self.send_message({'type': 'websocket.close', 'code': code})
+
+
 class Microdot(BaseMicrodot):
     """An app that is also an ASGI application. `lifespan_startup` and
     `lifespan_shutdown`, if given, are called with the scope when the server
@@ -162,6 +204,8 @@ class Microdot(BaseMicrodot):
     async def __call__(self, scope, receive, send):
         if scope['type'] == 'http':
             await self.asgi_http(scope, receive, send)
+        elif scope['type'] == 'websocket':
+            await self.asgi_websocket(scope, receive, send)
         elif scope['type'] == 'lifespan':
             await self.asgi_lifespan(scope, receive, send)
         else:
@@ -221,6 +265,38 @@ class Microdot(BaseMicrodot):
         await send({'type': 'http.response.body', 'body': b''})
 
     async def asgi_request(self, scope, stream):
+        url, headers = self.asgi_head(scope)
+        client = scope.get('client')
+        req = await read_request(self, stream, client and tuple(client),
+                                 scope['method'], url,
+                                 'HTTP/' + scope.get('http_version', '1.1'),
+                                 headers)  # the version as Microdot has it
+        req.scheme = scope.get('scheme', 'http')
+        req.asgi_scope = scope
+        return req
+
+    async def asgi_websocket(self, scope, receive, send):
+        """A WebSocket scope goes to its route like a GET; a route that
+        refuses it (no with_websocket, 401, 404) has the server refuse the
+        handshake."""
+        try:
+            url, headers = self.asgi_head(scope)
+        except HTTPException:
+            await send({'type': 'websocket.close', 'code': 1008})
+            return
+        client = scope.get('client')
+        req = Request(self, client and tuple(client), 'GET', url,
+                      'HTTP/' + scope.get('http_version', '1.1'), headers)
+        req.scheme = 'https' if scope.get('scheme') == 'wss' else 'http'
+        req.asgi_scope = scope
+        req.websocket_class = ASGIWebSocket
+        req.asgi_receive, req.asgi_send = receive, send
+        res = await self.dispatch_request(req)
+        if res is not Response.already_handled:
+            await send({'type': 'websocket.close', 'code': 1008})
+
+    def asgi_head(self, scope):
+        """The URL and the headers of a scope."""
         headers = NoCaseDict()
         try:
             for name, value in scope.get('headers', ()):
@@ -239,11 +315,4 @@ class Microdot(BaseMicrodot):
             raise HTTPException(400, 'Bad Request: request head is not UTF-8')
         if query:
             url += '?' + query
-        client = scope.get('client')
-        req = await read_request(self, stream, client and tuple(client),
-                                 scope['method'], url,
-                                 'HTTP/' + scope.get('http_version', '1.1'),
-                                 headers)  # the version as Microdot has it
-        req.scheme = scope.get('scheme', 'http')
-        req.asgi_scope = scope
-        return req
+        return url, headers

@@ -268,7 +268,8 @@ async def websocket_upgrade(request):
     """Switches the request's connection to WebSocket and returns the
     WebSocket; for routes that check something first. The route ends when
     receive() or send() raises WebSocketError."""
-    ws = WebSocket(request)
+    # an ASGI request brings a WebSocket class of its own (microdot/asgi.py)
+    ws = getattr(request, 'websocket_class', WebSocket)(request)
     await ws.handshake()
     # a WebSocket is open as long as the client likes: it takes one of the
     # server's stream slots, not one that short requests need

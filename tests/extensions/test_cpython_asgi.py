@@ -1,6 +1,11 @@
 """The ASGI application (CPython only): driven directly with hand-written
 receive() and send(), then served by Uvicorn on a loopback port."""
 import asyncio
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
 import threading
 from urllib.parse import unquote
 
@@ -294,18 +299,59 @@ async def test_lifespan_failure():
                     {'type': 'lifespan.shutdown.complete'}]
 
 
+async def test_websocket_routes_through_asgi():
+    from microdot.asgi import Microdot as App, with_websocket
+    app = App()
+
+    @app.route('/echo')
+    @with_websocket
+    async def echo(request, ws):
+        while True:
+            message = await ws.receive()
+            await ws.send(message)
+
+    @app.get('/plain')
+    def plain(request):
+        return 'no websocket here'
+
+    async def talk(path, messages):
+        incoming = [{'type': 'websocket.connect'}] + messages + [
+            {'type': 'websocket.disconnect', 'code': 1000}]
+        sent = []
+
+        async def receive():
+            return incoming.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        await app({'type': 'websocket', 'path': path, 'headers': [],
+                   'client': ('10.0.0.1', 1)}, receive, send)
+        return sent
+
+    assert await talk('/echo', [
+        {'type': 'websocket.receive', 'text': 'hi'},
+        {'type': 'websocket.receive', 'bytes': b'\x00\x01'}]) == [
+        {'type': 'websocket.accept'},
+        {'type': 'websocket.send', 'text': 'hi'},
+        {'type': 'websocket.send', 'bytes': b'\x00\x01'}]
+    # a route that is no WebSocket: the server refuses the handshake
+    assert await talk('/plain', []) == [
+        {'type': 'websocket.close', 'code': 1008}]
+
+
 async def test_other_protocols_are_refused():
     app = make_app()
 
     async def receive():
-        return {'type': 'websocket.connect'}
+        return {'type': 'webtransport.connect'}
 
     async def send(message):
         raise AssertionError('nothing should be sent')
 
     try:
-        await app({'type': 'websocket', 'path': '/echo'}, receive, send)
-        raise AssertionError('a websocket scope was accepted')
+        await app({'type': 'webtransport', 'path': '/echo'}, receive, send)
+        raise AssertionError('a webtransport scope was accepted')
     except NotImplementedError:
         pass
 
@@ -357,3 +403,71 @@ def test_endless_stream_under_uvicorn():
     with Uvicorn(app) as port:
         received = leave_endless_stream(app, port)
         assert received.startswith(b'HTTP/1.1 200 ')
+
+
+def test_websocket_under_uvicorn():
+    from websockets.sync.client import connect
+    from microdot.asgi import Microdot as App, with_websocket
+    app = App()
+
+    @app.route('/echo')
+    @with_websocket
+    async def echo(request, ws):
+        while True:
+            message = await ws.receive()
+            await ws.send(message.upper() if isinstance(message, str)
+                          else message)
+
+    with Uvicorn(app) as port:
+        with connect('ws://127.0.0.1:%d/echo' % port) as client:
+            client.send('hello')
+            assert client.recv(5) == 'HELLO'
+            client.send(b'\x00\xff')
+            assert client.recv(5) == b'\x00\xff'
+
+
+MODULES = pathlib.Path(__file__).resolve().parents[2] / 'modules'
+SHUTDOWN_APP = """
+import sys
+sys.path.insert(0, {modules!r})
+from microdot.asgi import Microdot
+app = Microdot()
+
+@app.get('/shutdown')
+def shutdown(request):
+    request.app.shutdown()
+    return 'bye'
+"""
+
+
+def test_shutdown_stops_uvicorn(tmp_path):
+    """app.shutdown() under Uvicorn (a process of its own: the SIGTERM it
+    sends is for the whole process) answers, then Uvicorn stops."""
+    (tmp_path / 'shutdown_app.py').write_text(SHUTDOWN_APP.format(
+        modules=str(MODULES)))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'uvicorn', '--port', str(port),
+         '--app-dir', str(tmp_path), '--log-level', 'warning',
+         'shutdown_app:app'])
+    try:
+        wait_for_port(server, port)
+        res, body = ask(port, 'GET', '/shutdown')
+        assert (res.status, body) == (200, b'bye')
+        # stopped by itself: Uvicorn shuts down, then raises the signal it
+        # caught again, as its exit status
+        assert server.wait(10) in (0, -signal.SIGTERM)
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def wait_for_port(server, port):
+    for _ in range(500):
+        assert server.poll() is None, 'the server stopped'
+        try:
+            socket.create_connection(('127.0.0.1', port), 1).close()
+            return
+        except OSError:
+            threading.Event().wait(0.02)
+    raise AssertionError('the server did not listen')
