@@ -29,6 +29,7 @@ test: $(BIN)/.installed chromium
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/hardening.py
+	$(BIN)/python bench/frozen_heap.py
 
 clean:
 	rm -rf $(VENV) build

@@ -14,7 +14,8 @@ from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
 import adapter_app
-from adapter_app import Limits, Reply, check_served, leave_endless_stream
+from adapter_app import Limits, Reply, ask, check_served, \
+    leave_endless_stream
 from microdot.wsgi import Microdot
 from support import free_port
 
@@ -298,20 +299,55 @@ def test_under_gunicorn():
         f.write(GUNICORN_APP.format(
             modules=str(MODULES), framework=str(FRAMEWORK_TESTS),
             tests=os.path.dirname(__file__)))
+    port, server = start_gunicorn(folder, 'gunicorn_app')
+    try:
+        assert check_served(port, chunked_uploads=True)['environ'] is True
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def start_gunicorn(folder, module):
+    """Gunicorn serving `module`:app from `folder` with one worker on a
+    loopback port, once it listens: (port, process)."""
     port = free_port()
     gunicorn = os.path.join(os.path.dirname(sys.executable), 'gunicorn')
     server = subprocess.Popen(
         [gunicorn, '--bind', '127.0.0.1:{}'.format(port), '--workers', '1',
-         '--chdir', folder, '--log-level', 'warning', 'gunicorn_app:app'])
+         '--chdir', folder, '--log-level', 'warning', module + ':app'])
+    for _ in range(500):
+        assert server.poll() is None, 'gunicorn stopped'
+        try:
+            socket.create_connection(('127.0.0.1', port), 1).close()
+            return port, server
+        except OSError:
+            threading.Event().wait(0.02)
+    server.terminate()
+    raise AssertionError('gunicorn did not listen')
+
+
+SHUTDOWN_APP = '''
+import sys
+sys.path.insert(0, {modules!r})
+from microdot.wsgi import Microdot
+app = Microdot()
+
+@app.get('/shutdown')
+def shutdown(request):
+    request.app.shutdown()
+    return 'bye'
+'''
+
+
+def test_shutdown_under_gunicorn(tmp_path):
+    """app.shutdown() under Gunicorn answers (it was a 500) and stops the
+    worker that ran it; Gunicorn's arbiter then starts another."""
+    (tmp_path / 'shutdown_app.py').write_text(SHUTDOWN_APP.format(
+        modules=str(MODULES)))
+    port, server = start_gunicorn(str(tmp_path), 'shutdown_app')
     try:
-        for _ in range(500):
-            assert server.poll() is None, 'gunicorn stopped'
-            try:
-                socket.create_connection(('127.0.0.1', port), 1).close()
-                break
-            except OSError:
-                threading.Event().wait(0.02)
-        assert check_served(port, chunked_uploads=True)['environ'] is True
+        res, body = ask(port, 'GET', '/shutdown')
+        assert (res.status, body) == (200, b'bye')
     finally:
         server.terminate()
         server.wait(10)
