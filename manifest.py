@@ -17,7 +17,8 @@ include("$(PORT_DIR)/boards/manifest.py")
 # The framework modules every image has: the core, the modules the core
 # imports on first use, and the microdot.microdot import path.
 CORE = ["__init__.py", "body.py", "chunked.py", "urlencoded.py", "segments.py",
-        "cookies.py", "files.py", "streaming.py", "streams.py", "microdot.py"]
+        "cookies.py", "files.py", "streaming.py", "streams.py", "errors.py",
+        "vary.py", "microdot.py"]
 
 # The extensions a board may choose, each with the extensions it imports.
 EXTENSIONS = {

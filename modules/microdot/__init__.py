@@ -380,23 +380,42 @@ class Request:
 
 # --- The response ---------------------------------------------------------
 
-# The bodies of the error responses Microdot sends, in its wording (apps and
-# their tests compare them)
-ERROR_BODIES = {400: 'Bad request', 404: 'Not found', 405: 'Not found',
-                413: 'Payload too large', 500: 'Internal server error'}
-
 # The phrases of the statuses the framework sends itself and the common ones
-# apps use; others go out with an empty phrase, which HTTP allows.
-REASONS = {
-    200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content',
-    301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified',
-    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-    404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-    413: 'Payload Too Large', 414: 'URI Too Long', 426: 'Upgrade Required',
-    416: 'Range Not Satisfiable', 431: 'Request Header Fields Too Large',
-    500: 'Internal Server Error', 501: 'Not Implemented',
-    503: 'Service Unavailable', 505: 'HTTP Version Not Supported',
-}
+# apps use, in one str: frozen, it stays in flash, where a dict would take
+# RAM. Others go out with an empty phrase, which HTTP allows.
+REASONS = """
+200 OK
+201 Created
+204 No Content
+206 Partial Content
+301 Moved Permanently
+302 Found
+304 Not Modified
+400 Bad Request
+401 Unauthorized
+403 Forbidden
+404 Not Found
+405 Method Not Allowed
+408 Request Timeout
+409 Conflict
+413 Payload Too Large
+414 URI Too Long
+416 Range Not Satisfiable
+426 Upgrade Required
+431 Request Header Fields Too Large
+500 Internal Server Error
+501 Not Implemented
+503 Service Unavailable
+505 HTTP Version Not Supported
+"""
+
+
+def reason(status):
+    """The reason phrase of `status`, or ''."""
+    start = REASONS.find('\n%d ' % status)
+    if start < 0:
+        return ''
+    return REASONS[start + 5:REASONS.find('\n', start + 5)]
 
 
 async def _probe():
@@ -431,15 +450,6 @@ async def call(f, *args, **kwargs):
     return result
 
 
-async def invoke(f, *args):
-    """Calls a method that may be sync or async (a stream's read(),
-    write() or close()), in the event loop's own thread."""
-    result = f(*args)
-    if type(result) is coroutine_type:
-        result = await result
-    return result
-
-
 _status_lines = {}
 
 
@@ -447,7 +457,7 @@ def status_line(status):
     """b'HTTP/1.1 200 OK' and the like, made once per status."""
     line = _status_lines.get(status)
     if line is None:
-        line = ('HTTP/1.1 %d %s' % (status, REASONS.get(status, ''))).encode()
+        line = ('HTTP/1.1 %d %s' % (status, reason(status))).encode()
         _status_lines[status] = line
     return line
 
@@ -651,26 +661,6 @@ class Response:
 Response.already_handled = Response()
 redirect = Response.redirect
 send_file = Response.send_file
-
-
-def add_vary(response, names):
-    """Adds `names` to the response's Vary header (extensions whose answer
-    depends on a request header put it in `request.g._vary`, as in
-    Microdot)."""
-    key = response.header_name('vary') or 'Vary'
-    have = [name.strip() for name in response.headers.get(key, '').split(',')
-            if name.strip()]
-    response.headers[key] = ', '.join(
-        have + [name for name in names if name not in have])
-
-
-def vary_on(request, name):
-    """Records that the answer to `request` depends on its header `name`,
-    which then joins the response's Vary header."""
-    g = request.g
-    if not hasattr(g, '_vary'):
-        g._vary = set()
-    g._vary.add(name)
 
 
 # --- URL patterns ---------------------------------------------------------
@@ -894,64 +884,13 @@ class Microdot:
         except Exception as exc:
             if isinstance(exc, HTTPException) and exc.local:
                 apps = (self, exc.local)
-            response = await self.handle_error(request, exc, apps)
+            from microdot.errors import handle_error  # on the first error
+            response = await handle_error(self, request, exc, apps)
         if request is not None and request._g is not None and \
                 hasattr(request._g, '_vary'):
+            from microdot.vary import add_vary
             add_vary(response, request._g._vary)
         return response
-
-    async def handle_error(self, request, exc, apps):
-        try:
-            if isinstance(exc, HTTPException):
-                key = exc.status_code
-                response = Response(
-                    exc.reason or ERROR_BODIES.get(key) or
-                    REASONS.get(key, 'Error'), key, exc.headers)
-                handler = self.error_handler_for(apps, key)
-                if handler:
-                    response = self.make_response(await call(handler, request))
-            else:
-                handler = self.error_handler_for(apps, type(exc))
-                if handler:
-                    response = self.make_response(
-                        await call(handler, request, exc))
-                elif isinstance(exc, MemoryError):
-                    # what the request allocated is garbage now; the client
-                    # may try again in a moment
-                    gc.collect()
-                    response = Response('Service Unavailable: out of memory',
-                                        503, {'Retry-After': '1'})
-                else:
-                    print_exception(exc)
-                    handler = self.error_handler_for(apps, 500)
-                    response = self.make_response(await call(handler, request)) \
-                        if handler else Response(ERROR_BODIES[500], 500)
-            for app in reversed(apps):
-                for hook in app.after_error_request_handlers:
-                    response = await call(hook, request, response) or response
-            return response
-        except Exception as exc:
-            print_exception(exc)
-            return Response(ERROR_BODIES[500], 500)
-
-    @staticmethod
-    def error_handler_for(apps, key):
-        """The handler for a status code, or for the closest base class of an
-        exception class; a local sub-application's handlers come first."""
-        for app in reversed(apps):
-            handlers = app.error_handlers
-            if not isinstance(key, type):
-                if key in handlers:
-                    return handlers[key]
-                continue
-            best = None
-            for cls in handlers:
-                if isinstance(cls, type) and issubclass(key, cls) and \
-                        (best is None or issubclass(cls, best)):
-                    best = cls
-            if best is not None:
-                return handlers[best]
-        return None
 
     @staticmethod
     def make_response(result):
@@ -1262,7 +1201,8 @@ class Server:
                     conn.timeout = None
                     # the app's error handlers answer (with no request); the
                     # stream can't be trusted past a bad request: then close
-                    res = await app.handle_error(None, exc, (app,))
+                    from microdot.errors import handle_error
+                    res = await handle_error(app, None, exc, (app,))
                     await res.write(conn, None, False, app_timeout_ms)
                     await linger(conn)
                     return

@@ -18,6 +18,7 @@ from microdot import Microdot as BaseMicrodot, Request, Response, \
 from microdot.websocket import WebSocket, WebSocketError, with_websocket, \
     websocket_upgrade  # noqa: F401
 from microdot.body import Body
+from microdot.errors import handle_error
 from microdot.streaming import send_stream
 
 # characters a URL path may hold unescaped (RFC 3986 pchar and "/")
@@ -234,7 +235,7 @@ class Microdot(BaseMicrodot):
         try:
             req = await self.asgi_request(scope, stream)
         except HTTPException as exc:
-            res = await self.handle_error(None, exc, (self,))
+            res = await handle_error(self, None, exc, (self,))
         except EOFError:
             return  # the client went away while sending the body
         else:

@@ -1,6 +1,7 @@
 """Cross-Origin Resource Sharing: the Access-Control-* headers that let pages
 from other origins use the app, as the Fetch standard's CORS protocol asks."""
-from microdot import add_vary, call
+from microdot import call
+from microdot.vary import add_vary
 
 
 class CORS:

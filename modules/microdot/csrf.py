@@ -1,7 +1,8 @@
 """Cross-Site Request Forgery protection: requests that change state and that
 a browser sends on behalf of another site are refused with 403. Browsers say
 where a request comes from in Sec-Fetch-Site; older ones only in Origin."""
-from microdot import HTTPException, vary_on
+from microdot import HTTPException
+from microdot.vary import vary_on
 
 
 class CSRF:

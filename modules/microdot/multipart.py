@@ -5,7 +5,8 @@ request.form and request.files before the handler runs."""
 import io
 import os
 
-from microdot import HTTPException, call, invoke
+from microdot import HTTPException, call
+from microdot.streaming import invoke
 from microdot.urlencoded import MultiDict
 
 TOO_LARGE = 'Payload Too Large: form data'

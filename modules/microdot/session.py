@@ -7,7 +7,8 @@ import json
 import time
 
 from microdot.auth import compare_digest
-from microdot import call, vary_on
+from microdot import call
+from microdot.vary import vary_on
 
 # JWT times count from 1970; ports whose clock counts from 2000 add this
 EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0

@@ -1,7 +1,16 @@
 """Sending a body that is not in memory: a file, or a sync or async iterator.
 Imported for the first such body, so apps that answer only with str, bytes
 and JSON never load it."""
-from microdot import invoke
+from microdot import coroutine_type
+
+
+async def invoke(f, *args):
+    """Calls a method that may be sync or async (a stream's read(),
+    write() or close()), in the event loop's own thread."""
+    result = f(*args)
+    if type(result) is coroutine_type:
+        result = await result
+    return result
 
 
 async def send_response(conn, req, res, head, stream, keep_alive, timeout):

@@ -12,8 +12,10 @@ import signal
 from urllib.parse import quote
 
 from microdot import Microdot as BaseMicrodot, Request, Response, \
-    HTTPException, NoCaseDict, REASONS, invoke, abort, redirect, send_file, \
+    HTTPException, NoCaseDict, abort, redirect, send_file, reason, \
     URLPattern, MultiDict  # noqa: F401 (microdot.wsgi has the core's API)
+from microdot.errors import handle_error
+from microdot.streaming import invoke
 from microdot.asgi import Stream, read_request, response_parts, \
     check_conditions, PATH_SAFE
 
@@ -112,7 +114,7 @@ class Microdot(BaseMicrodot):
             headers, body = response_parts(res)
             status = res.status_code
             start_response('{} {}'.format(
-                status, res.reason or REASONS.get(status, '')), headers)
+                status, res.reason or reason(status)), headers)
             head_only = environ['REQUEST_METHOD'] == 'HEAD'
             if isinstance(body, bytes):
                 return [] if head_only or not body else [body]
@@ -139,7 +141,7 @@ class Microdot(BaseMicrodot):
         try:
             req = await self.wsgi_request(environ)
         except HTTPException as exc:
-            return await self.handle_error(None, exc, (self,))
+            return await handle_error(self, None, exc, (self,))
         res = await self.dispatch_request(req)
         check_conditions(res, req)
         return res

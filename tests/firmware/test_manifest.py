@@ -14,7 +14,7 @@ import frozen
 import manifest_eval
 
 CORE = {'__init__', 'body', 'chunked', 'urlencoded', 'segments', 'cookies',
-        'files', 'streaming', 'streams', 'microdot'}
+        'files', 'streaming', 'streams', 'errors', 'vary', 'microdot'}
 NEVER_FROZEN = {'jinja', 'asgi', 'wsgi', 'test_client', 'utemplate'}
 APP = {'main.py', 'api.py', 'ota.py', 'image.py', 'hw/__init__.py',
        'hw/esp32.py', 'hw/otadata.py'}
