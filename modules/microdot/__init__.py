@@ -28,10 +28,10 @@ except ImportError:  # CPython
         return a - b
 
 
-def print_exception(exc):
-    if hasattr(sys, 'print_exception'):
-        sys.print_exception(exc)
-    else:
+if hasattr(sys, 'print_exception'):
+    print_exception = sys.print_exception  # MicroPython's, no function of ours
+else:
+    def print_exception(exc):
         import traceback
         traceback.print_exception(type(exc), exc, exc.__traceback__)
 
@@ -425,6 +425,7 @@ async def _probe():
 _coroutine = _probe()
 coroutine_type = type(_coroutine)  # a generator on MicroPython
 _coroutine.close()
+del _probe, _coroutine  # no RAM kept for them
 
 
 try:
@@ -1050,10 +1051,6 @@ class Server:
     seconds after it began, and those whose write made no progress for as
     long (a body a handler reads gets 408, microdot/body.py)."""
 
-    # what becomes of an error that escapes a request (one raised while a
-    # body streams): printed; the test client raises it instead
-    report = staticmethod(print_exception)
-
     def __init__(self, app, ssl=None):
         self.app = app
         self.scheme = 'https' if ssl else 'http'
@@ -1064,6 +1061,11 @@ class Server:
         self.reaper = None
         self.closing = False
         self.closed_at = 0  # ticks_ms() when close() was called
+
+    def report(self, exc):
+        """What becomes of an error that escapes a request (one raised
+        while a body streams): printed; the test client raises it."""
+        print_exception(exc)
 
     async def listen(self, host, port, start_serving=True):
         """Opens the listening socket (accepting at once unless

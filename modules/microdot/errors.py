@@ -3,7 +3,8 @@ Microdot's wording. Loaded by the first error (a 404 for favicon.ico, say),
 so an app that never fails never loads it."""
 import gc
 
-from microdot import HTTPException, Response, call, print_exception, reason
+import microdot
+from microdot import HTTPException, Response, call, reason
 
 # Microdot's wording for the bodies of its own error responses (apps and
 # their tests compare them)
@@ -36,7 +37,7 @@ async def handle_error(app, request, exc, apps):
                 response = Response('Service Unavailable: out of memory',
                                     503, {'Retry-After': '1'})
             else:
-                print_exception(exc)
+                microdot.print_exception(exc)  # looked up now: a replacement counts
                 handler = error_handler_for(apps, 500)
                 response = app.make_response(await call(handler, request)) \
                     if handler else Response(ERROR_BODIES[500], 500)
@@ -45,7 +46,7 @@ async def handle_error(app, request, exc, apps):
                 response = await call(hook, request, response) or response
         return response
     except Exception as exc:
-        print_exception(exc)
+        microdot.print_exception(exc)  # looked up now: a replacement counts
         return Response(ERROR_BODIES[500], 500)
 
 

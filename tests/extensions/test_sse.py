@@ -114,11 +114,12 @@ class Recorder:
         self.errors = []
         self.saved = (server_module.Server.report,
                       server_module.print_exception)
-        server_module.Server.report = staticmethod(self.errors.append)
+        server_module.Server.report = lambda server, exc: \
+            self.errors.append(exc)
         server_module.print_exception = self.errors.append
 
     def restore(self):
-        server_module.Server.report = staticmethod(self.saved[0])
+        server_module.Server.report = self.saved[0]
         server_module.print_exception = self.saved[1]
 
 

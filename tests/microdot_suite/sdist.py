@@ -56,7 +56,10 @@ def unpacked():
         return root
     folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(download(folder)) as archive:
-        archive.extractall(folder, filter='data')
+        try:
+            archive.extractall(folder, filter='data')
+        except TypeError:  # Python before 3.11.4 has no filters
+            archive.extractall(folder)
     return root
 
 
