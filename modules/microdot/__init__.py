@@ -132,8 +132,11 @@ class NoCaseDict(dict):
                 return False
         return True
 
-    def __ne__(self, other):
-        return not self == other
+    if sys.implementation.name != 'micropython':
+        # CPython's dict has a __ne__ of its own; MicroPython's != asks
+        # __eq__
+        def __ne__(self, other):
+            return not self == other
 
 
 def parse_headers(head, end):
@@ -190,13 +193,7 @@ class Request:
     after_request_handlers = ()
     has_body = False  # set by parse(): microdot.body.open_body() must run
     keep_alive = True  # set by parse(): the client allows another request
-    _stream = None
-    _sock = None
-    _args = None
-    _cookies = None
-    _json = None
-    _form = None
-    _g = None
+    _stream = None  # the body's stream, once one is open
 
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, conn=None):
@@ -208,7 +205,7 @@ class Request:
         self.headers = headers
         self.conn = conn  # the server's Connection
         if sock is not None:
-            self._sock = sock
+            self.sock = sock
         path = url
         if '?' in url:
             path, self.query_string = url.split('?', 1)
@@ -312,63 +309,41 @@ class Request:
         return await create_request(cls, app, client_reader, client_writer,
                                     client_addr)
 
-    @property
-    def sock(self):
-        """The connection's (reader, writer) streams, as in Microdot."""
-        if self._sock is None and self.conn is not None:
-            return self.conn.reader, self.conn.writer
-        return self._sock
-
-    @property
-    def content_length(self):
-        length = self.headers.get('content-length')
-        return int(length) if length else len(self.body)
-
-    @property
-    def content_type(self):
-        return self.headers.get('content-type')
-
-    @property
-    def stream(self):
-        if self._stream is None:
-            from microdot.body import Body
-            self._stream = Body(None, 0)  # nothing left on the connection
-            self._stream.unread(self.body)
-        return self._stream
-
-    @property
-    def args(self):
-        if self._args is None:
+    def __getattr__(self, name):
+        # The attributes made from the request when first asked for (then
+        # kept as plain attributes): one method rather than a property each
+        # keeps RAM, and a request that never reads them does no work.
+        if name == 'content_length':
+            length = self.headers.get('content-length')
+            return int(length) if length else len(self.body)
+        if name == 'content_type':
+            return self.headers.get('content-type')
+        if name == 'sock':  # the connection's streams, as in Microdot
+            value = (self.conn.reader, self.conn.writer) if self.conn else None
+        elif name == 'stream':
+            value = self._stream
+            if value is None:
+                from microdot.body import Body
+                value = self._stream = Body(None, 0)  # all in `body`
+                value.unread(self.body)
+        elif name == 'args':
             from microdot.urlencoded import parse_urlencoded
-            self._args = parse_urlencoded(self.query_string or '')
-        return self._args
-
-    @property
-    def cookies(self):
-        if self._cookies is None:
+            value = parse_urlencoded(self.query_string or '')
+        elif name == 'cookies':
             from microdot.cookies import parse_cookies
-            self._cookies = parse_cookies(self.headers.get('cookie', ''))
-        return self._cookies
-
-    @property
-    def json(self):
-        if self._json is None:
+            value = parse_cookies(self.headers.get('cookie', ''))
+        elif name == 'json':
             from microdot.body import json_of
-            self._json = json_of(self)
-        return self._json
-
-    @property
-    def form(self):
-        if self._form is None:
+            value = json_of(self)
+        elif name == 'form':
             from microdot.body import form_of
-            self._form = form_of(self)
-        return self._form
-
-    @property
-    def g(self):
-        if self._g is None:
-            self._g = G()
-        return self._g
+            value = form_of(self)
+        elif name == 'g':
+            value = G()
+        else:
+            raise AttributeError(name)
+        setattr(self, name, value)
+        return value
 
     def after_request(self, f):
         """Registers `f(request, response)` to run after this request only."""
@@ -482,16 +457,7 @@ def add_header(head, name, value):
         head += ('\r\n%s: %s' % (name, value)).encode()
 
 
-_charset_types = {}
-
-
-def text_content_type(content_type):
-    """`content_type` with '; charset=UTF-8', made once per type rather
-    than once per response."""
-    full = _charset_types.get(content_type)
-    if full is None:
-        full = _charset_types[content_type] = content_type + '; charset=UTF-8'
-    return full
+_charset_types = {}  # text types with '; charset=UTF-8', made once each
 
 
 class Response:
@@ -533,7 +499,11 @@ class Response:
         `default_content_type`, with UTF-8 as charset if it is text."""
         content_type = self.default_content_type
         if content_type.startswith('text/') and 'charset' not in content_type:
-            content_type = text_content_type(content_type)
+            full = _charset_types.get(content_type)
+            if full is None:
+                full = _charset_types[content_type] = \
+                    content_type + '; charset=UTF-8'
+            content_type = full
         return content_type
 
     def complete(self):
@@ -804,9 +774,7 @@ class Microdot:
             for key, handler in subapp.error_handlers.items():
                 self.error_handlers.setdefault(key, handler)
 
-    @staticmethod
-    def abort(status_code, reason=None):
-        raise HTTPException(status_code, reason)
+    abort = staticmethod(abort)
 
     def default_options_handler(self, request, allowed):
         return Response('', 200, {'Allow': ', '.join(allowed)})
@@ -887,10 +855,10 @@ class Microdot:
                 apps = (self, exc.local)
             from microdot.errors import handle_error  # on the first error
             response = await handle_error(self, request, exc, apps)
-        if request is not None and request._g is not None and \
-                hasattr(request._g, '_vary'):
+        g = request and request.__dict__.get('g')  # not made for this
+        if g is not None and hasattr(g, '_vary'):
             from microdot.vary import add_vary
-            add_vary(response, request._g._vary)
+            add_vary(response, g._vary)
         return response
 
     @staticmethod
@@ -925,7 +893,7 @@ class Microdot:
         if debug:
             print('Starting async server on {}:{}...'.format(host, port))
         if not start_serving:
-            return await self.server.listen(host, port, False)
+            return await self.server.serve(host, port, False)
         await self.server.serve(host, port)
 
     def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
@@ -1067,18 +1035,16 @@ class Server:
         while a body streams): printed; the test client raises it."""
         print_exception(exc)
 
-    async def listen(self, host, port, start_serving=True):
-        """Opens the listening socket (accepting at once unless
-        `start_serving` is False, a CPython option) and starts the reaper;
-        returns the asyncio server."""
+    async def serve(self, host, port, start_serving=True):
+        """Serves until close(). With `start_serving` False (a CPython
+        option) it returns the asyncio server, listening but not accepting
+        yet, for its serve_forever()."""
         options = {} if start_serving else {'start_serving': False}
         self.server = await asyncio.start_server(self.handle, host, port,
                                                  ssl=self.ssl, **options)
         self.reaper = asyncio.create_task(self.reap())
-        return self.server
-
-    async def serve(self, host, port):
-        await self.listen(host, port)
+        if not start_serving:
+            return self.server
         try:
             await self.server.wait_closed()
             while self.connections:  # let the requests in progress finish
@@ -1248,7 +1214,11 @@ class Server:
             # what was allocated for this request is garbage now: collect
             # it, and answer with bytes that need no memory
             gc.collect()
-            await answer(conn, OUT_OF_MEMORY)
+            try:
+                writer.write(OUT_OF_MEMORY)
+                await asyncio.wait_for(writer.drain(), 1)
+            except Exception:
+                pass  # the client does not take it
         except Exception as exc:
             self.report(exc)
         finally:
@@ -1261,16 +1231,6 @@ class Server:
                 await writer.wait_closed()
             except Exception:
                 pass  # the client may have reset the connection already
-
-
-async def answer(conn, data):
-    """Sends a last answer that is made already (no memory needed), if the
-    client takes it within a second."""
-    try:
-        conn.writer.write(data)
-        await asyncio.wait_for(conn.writer.drain(), 1)
-    except Exception:
-        pass
 
 
 async def linger(conn):

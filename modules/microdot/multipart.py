@@ -242,7 +242,7 @@ def with_form_data(f):
                 if budget < 0:
                     raise HTTPException(413, TOO_LARGE)
             if parts.delimiter:
-                request._form = form
+                request.form = form
                 request.files = files
             return await call(f, request, *args, **kwargs)
         finally:
