@@ -14,6 +14,12 @@ import json
 import sys
 
 try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(value):
+        return value
+
+try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
     from time import monotonic
@@ -79,7 +85,9 @@ class NoCaseDict(dict):
     parses are stored in lower case by add_lower_case(), which costs no
     lookup table."""
 
-    keymap = None  # lower-case key -> the key as stored, where they differ
+    # lower-case key -> the key as stored, where they differ; each method
+    # looks a key up through it itself (a helper's call costs time and RAM)
+    keymap = None
 
     def __init__(self, items=None):
         super().__init__()
@@ -90,14 +98,9 @@ class NoCaseDict(dict):
         """Adds the items of a dict whose keys are in lower case already."""
         super().update(fields)
 
-    def stored(self, key):
-        lower = key.lower()
-        if self.keymap:
-            return self.keymap.get(lower, lower)
-        return lower
-
     def __setitem__(self, key, value):
-        stored = self.stored(key)
+        lower = key.lower()
+        stored = self.keymap.get(lower, lower) if self.keymap else lower
         if stored not in self and stored != key:
             if self.keymap is None:
                 self.keymap = {}
@@ -105,19 +108,26 @@ class NoCaseDict(dict):
         super().__setitem__(stored, value)
 
     def __getitem__(self, key):
-        return super().__getitem__(self.stored(key))
+        key = key.lower()
+        return super().__getitem__(
+            self.keymap.get(key, key) if self.keymap else key)
 
     def __delitem__(self, key):
-        stored = self.stored(key)
+        lower = key.lower()
+        stored = self.keymap.get(lower, lower) if self.keymap else lower
         super().__delitem__(stored)
-        if stored != key.lower():
-            del self.keymap[key.lower()]
+        if stored != lower:
+            del self.keymap[lower]
 
     def __contains__(self, key):
-        return super().get(self.stored(key), self) is not self
+        key = key.lower()
+        return super().get(self.keymap.get(key, key) if self.keymap else key,
+                           self) is not self
 
     def get(self, key, default=None):
-        return super().get(self.stored(key), default)
+        key = key.lower()
+        return super().get(self.keymap.get(key, key) if self.keymap else key,
+                           default)
 
     def update(self, items):
         for key in items:
@@ -426,15 +436,17 @@ async def call(f, *args, **kwargs):
     return result
 
 
-_status_lines = {}
+# What the framework makes once and reuses: the status line of each status
+# (int keys) and each text type with its charset (str keys). One dict: RAM.
+_made = {}
 
 
 def status_line(status):
     """b'HTTP/1.1 200 OK' and the like, made once per status."""
-    line = _status_lines.get(status)
+    line = _made.get(status)
     if line is None:
         line = ('HTTP/1.1 %d %s' % (status, reason(status))).encode()
-        _status_lines[status] = line
+        _made[status] = line
     return line
 
 
@@ -455,9 +467,6 @@ def add_header(head, name, value):
         head += value
     else:
         head += ('\r\n%s: %s' % (name, value)).encode()
-
-
-_charset_types = {}  # text types with '; charset=UTF-8', made once each
 
 
 class Response:
@@ -499,9 +508,9 @@ class Response:
         `default_content_type`, with UTF-8 as charset if it is text."""
         content_type = self.default_content_type
         if content_type.startswith('text/') and 'charset' not in content_type:
-            full = _charset_types.get(content_type)
+            full = _made.get(content_type)
             if full is None:
-                full = _charset_types[content_type] = \
+                full = _made[content_type] = \
                     content_type + '; charset=UTF-8'
             content_type = full
         return content_type
@@ -910,17 +919,19 @@ class Microdot:
 
 # --- The server -----------------------------------------------------------
 
-# What a connection is doing, for the reaper and for making room
-IDLE = 0  # waiting for the next request, after an answer
-RECEIVING = 1  # new, or receiving a request before dispatch
+# What a connection is doing, for the reaper and for making room. Names
+# with an underscore and const(): MicroPython puts the numbers in the code
+# and keeps no name for them in RAM.
+_IDLE = const(0)  # waiting for the next request, after an answer
+_RECEIVING = const(1)  # new, or receiving a request before dispatch
 BUSY = 2  # the app works on a request (reading its body, say)
-WRITING = 3  # sending a response
+_WRITING = const(3)  # sending a response
 # ms receiving or writing before a connection may be evicted: a request can
 # wait that long for a busy device to read it
-MIN_STALL = 2000
+_MIN_STALL = const(2000)
 # ms a head may have come in part before its connection may be evicted:
 # a client sends its head at once, a slowloris a byte at a time
-MIN_TRICKLE = 250
+_MIN_TRICKLE = const(250)
 
 # Sent when there is no memory left to build a response with: made now
 OUT_OF_MEMORY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
@@ -937,7 +948,7 @@ class Connection:
     # defaults shared by all connections: each stores only what changes
     buf = b''
     pos = 0
-    state = RECEIVING
+    state = _RECEIVING
     partial = False  # receiving a head that came in part only
     timeout = None  # ms allowed since `since`, None while the app works
     task = None
@@ -946,9 +957,6 @@ class Connection:
         self.reader = reader
         self.writer = writer
         self.since = ticks_ms()
-
-    async def fill(self):
-        self.received(await self.reader.read(self.read_size))
 
     def received(self, data):
         """Appends what a read returned to the buffer; EOFError if the client
@@ -992,7 +1000,7 @@ class Connection:
         """Writes `data`; a client that does not take it within `timeout`
         ms is dropped by the reaper."""
         state = self.state
-        self.state = WRITING
+        self.state = _WRITING
         self.timeout = timeout
         self.since = ticks_ms()
         self.writer.write(data)
@@ -1063,7 +1071,7 @@ class Server:
         if self.reaper and not self.connections:
             self.reaper.cancel()  # nothing left for it to watch
         for conn in self.connections:
-            if conn.state == IDLE or conn.state == RECEIVING:
+            if conn.state == _IDLE or conn.state == _RECEIVING:
                 conn.task.cancel()
 
     async def reap(self):
@@ -1097,11 +1105,11 @@ class Server:
         # request or answer is on its way; a head that trickles in goes
         # before a request not read yet (the device may be too busy to)
         now = ticks_ms()
-        before = ticks_add(now, -MIN_STALL)
-        conn = self.oldest(IDLE, now) or self.oldest(WRITING, before) or \
+        before = ticks_add(now, -_MIN_STALL)
+        conn = self.oldest(_IDLE, now) or self.oldest(_WRITING, before) or \
             (self.streams[0] if self.streams else None) or \
-            self.oldest(RECEIVING, ticks_add(now, -MIN_TRICKLE), True) or \
-            self.oldest(RECEIVING, before)
+            self.oldest(_RECEIVING, ticks_add(now, -_MIN_TRICKLE), True) or \
+            self.oldest(_RECEIVING, before)
         if conn is None:
             return False
         self.connections.remove(conn)
@@ -1143,12 +1151,11 @@ class Server:
                 conn.timeout = idle_timeout_ms
                 try:
                     if conn.pos >= len(conn.buf):
-                        # conn.fill() without its coroutine
                         conn.received(await reader.read(conn.read_size))
                     # the request began: its head (and a body read before
                     # dispatch) must all be here within request_timeout,
                     # however it trickles in
-                    conn.state = RECEIVING
+                    conn.state = _RECEIVING
                     conn.since = ticks_ms()
                     conn.timeout = app_timeout_ms
                     req = Request.parse(app, conn, client_addr)
@@ -1156,7 +1163,7 @@ class Server:
                         # the head comes in pieces, as a slowloris sends it
                         conn.partial = True
                         while req is None:
-                            await conn.fill()
+                            conn.received(await reader.read(conn.read_size))
                             req = Request.parse(app, conn, client_addr)
                         conn.partial = False
                     if req.has_body:
@@ -1205,7 +1212,7 @@ class Server:
                     if unread or conn.pos < len(conn.buf):
                         await linger(conn)
                     return
-                conn.state = IDLE
+                conn.state = _IDLE
         except asyncio.CancelledError:
             pass  # closed by the reaper, to make room, or by shutdown()
         except OSError:
@@ -1246,5 +1253,6 @@ async def linger(conn):
         pass  # EOFError: the client closed; TimeoutError: it did not
 
 
-__all__ = ['Microdot', 'Request', 'Response', 'HTTPException', 'abort',
-           'redirect', 'send_file', 'URLPattern', 'MultiDict', 'NoCaseDict']
+# a tuple: frozen, a constant in flash (a list would be made in RAM)
+__all__ = ('Microdot', 'Request', 'Response', 'HTTPException', 'abort',
+           'redirect', 'send_file', 'URLPattern', 'MultiDict', 'NoCaseDict')

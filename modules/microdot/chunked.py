@@ -11,7 +11,7 @@ async def read_line(conn, limit, status, reason):
         line = conn.take(b'\r\n', limit, status, reason)
         if line is not None:
             return line
-        await conn.fill()
+        conn.received(await conn.reader.read(conn.read_size))
 
 
 class ChunkedBody(Body):
