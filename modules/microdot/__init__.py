@@ -204,6 +204,7 @@ class Request:
     has_body = False  # set by parse(): microdot.body.open_body() must run
     keep_alive = True  # set by parse(): the client allows another request
     _stream = None  # the body's stream, once one is open
+    _g = None  # `g`, once made
 
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, conn=None):
@@ -349,7 +350,7 @@ class Request:
             from microdot.body import form_of
             value = form_of(self)
         elif name == 'g':
-            value = G()
+            value = self._g = G()
         else:
             raise AttributeError(name)
         setattr(self, name, value)
@@ -864,10 +865,11 @@ class Microdot:
                 apps = (self, exc.local)
             from microdot.errors import handle_error  # on the first error
             response = await handle_error(self, request, exc, apps)
-        g = request and request.__dict__.get('g')  # not made for this
-        if g is not None and hasattr(g, '_vary'):
+        # request.g is not made for this
+        if request is not None and request._g is not None and \
+                hasattr(request._g, '_vary'):
             from microdot.vary import add_vary
-            add_vary(response, g._vary)
+            add_vary(response, request._g._vary)
         return response
 
     @staticmethod
