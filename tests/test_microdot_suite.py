@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from runtimes import MICROPYTHON, ROOT
+from runtimes import MICROPYTHON, ROOT, marker_results
 
 SUITE = ROOT / 'tests' / 'microdot_suite'
 sys.path.insert(0, str(SUITE))
@@ -139,16 +139,7 @@ def results_of(runtime, module, suite_dir, mpy_build):
                  '.frozen']))
         proc = subprocess.run(command, capture_output=True, text=True,
                               timeout=300, env=env, cwd=str(suite_dir))
-        results, current = {}, None
-        for line in proc.stdout.splitlines():
-            if line.startswith(('@@PASS ', '@@SKIP ')):
-                current = None
-                results[line[7:]] = line[2:6]
-            elif line.startswith('@@FAIL '):
-                current = line[7:]
-                results[current] = 'failed:\n'
-            elif current:
-                results[current] += line + '\n'
+        results = marker_results(proc.stdout)
         results['@@output'] = proc.stdout + proc.stderr
         _results[key] = results
     return _results[key]

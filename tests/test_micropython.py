@@ -14,7 +14,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FRAMEWORK_TESTS = ROOT / 'tests' / 'framework'
 TEST_DIRS = (FRAMEWORK_TESTS, ROOT / 'tests' / 'extensions')
-from runtimes import MICROPYTHON  # noqa: E402
+from runtimes import MICROPYTHON, marker_results  # noqa: E402
 
 
 def collect():
@@ -61,16 +61,7 @@ def results_of(module, mpy_path):
             [MICROPYTHON, '-X', 'heapsize=8M', str(FRAMEWORK_TESTS / 'mp_runner.py'),
              module], capture_output=True, text=True, timeout=300, env=env,
             cwd=str(FRAMEWORK_TESTS))
-        results, current = {}, None
-        for line in proc.stdout.splitlines():
-            if line.startswith('@@PASS '):
-                current = None
-                results[line[7:]] = ''
-            elif line.startswith('@@FAIL '):
-                current = line[7:]
-                results[current] = 'failed:\n'
-            elif current:
-                results[current] += line + '\n'
+        results = marker_results(proc.stdout)
         results['@@output'] = proc.stdout + proc.stderr
         _results[module] = results
     return _results[module]
@@ -82,4 +73,4 @@ def test_micropython(module, name, mpy_path):
     results = results_of(module, mpy_path)
     assert name in results, 'no result; MicroPython printed:\n' + \
         results['@@output'][-3000:]
-    assert results[name] == '', results[name]
+    assert results[name] == 'PASS', results[name]

@@ -6,11 +6,48 @@ import http.client
 import io
 import json
 import os
+import pathlib
 import socket
 import tempfile
 import threading
 
 from microdot import Request, Response, send_file
+
+MODULES = pathlib.Path(__file__).resolve().parents[2] / 'modules'
+
+# An app whose one route stops the server it runs in, for a server started
+# as a process of its own (ADAPTER: asgi or wsgi)
+SHUTDOWN_APP = '''
+import sys
+sys.path.insert(0, {modules!r})
+from microdot.{adapter} import Microdot
+app = Microdot()
+
+@app.get('/shutdown')
+def shutdown(request):
+    request.app.shutdown()
+    return 'bye'
+'''
+
+
+def write_shutdown_app(folder, adapter):
+    """SHUTDOWN_APP for `adapter` as `folder`/shutdown_app.py."""
+    (folder / 'shutdown_app.py').write_text(SHUTDOWN_APP.format(
+        modules=str(MODULES), adapter=adapter))
+
+
+def wait_for_port(server, port):
+    """Returns once `server`, a process, listens on the loopback `port`;
+    fails if it stops or does not listen within ten seconds."""
+    for _ in range(500):
+        assert server.poll() is None, 'the server stopped'
+        try:
+            socket.create_connection(('127.0.0.1', port), 1).close()
+            return
+        except OSError:
+            threading.Event().wait(0.02)
+    server.terminate()
+    raise AssertionError('the server did not listen')
 
 
 def make_app(microdot_class, adapter_fields, **kwargs):

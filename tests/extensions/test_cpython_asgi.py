@@ -1,9 +1,7 @@
 """The ASGI application (CPython only): driven directly with hand-written
 receive() and send(), then served by Uvicorn on a loopback port."""
 import asyncio
-import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -13,7 +11,8 @@ import uvicorn
 
 import adapter_app
 from adapter_app import (Limits, Reply, ask, check_served,
-                         leave_endless_stream)
+                         leave_endless_stream, wait_for_port,
+                         write_shutdown_app)
 from microdot.asgi import Microdot
 from support import free_port
 
@@ -426,25 +425,10 @@ def test_websocket_under_uvicorn():
             assert client.recv(5) == b'\x00\xff'
 
 
-MODULES = pathlib.Path(__file__).resolve().parents[2] / 'modules'
-SHUTDOWN_APP = """
-import sys
-sys.path.insert(0, {modules!r})
-from microdot.asgi import Microdot
-app = Microdot()
-
-@app.get('/shutdown')
-def shutdown(request):
-    request.app.shutdown()
-    return 'bye'
-"""
-
-
 def test_shutdown_stops_uvicorn(tmp_path):
     """app.shutdown() under Uvicorn (a process of its own: the SIGTERM it
     sends is for the whole process) answers, then Uvicorn stops."""
-    (tmp_path / 'shutdown_app.py').write_text(SHUTDOWN_APP.format(
-        modules=str(MODULES)))
+    write_shutdown_app(tmp_path, 'asgi')
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, '-m', 'uvicorn', '--port', str(port),
@@ -461,13 +445,3 @@ def test_shutdown_stops_uvicorn(tmp_path):
         server.kill()
         server.wait(10)
 
-
-def wait_for_port(server, port):
-    for _ in range(500):
-        assert server.poll() is None, 'the server stopped'
-        try:
-            socket.create_connection(('127.0.0.1', port), 1).close()
-            return
-        except OSError:
-            threading.Event().wait(0.02)
-    raise AssertionError('the server did not listen')

@@ -4,7 +4,6 @@ on loopback ports."""
 import io
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,7 @@ from wsgiref.validate import validator
 
 import adapter_app
 from adapter_app import Limits, Reply, ask, check_served, \
-    leave_endless_stream
+    leave_endless_stream, wait_for_port, write_shutdown_app
 from microdot.wsgi import Microdot
 from support import free_port
 
@@ -315,35 +314,14 @@ def start_gunicorn(folder, module):
     server = subprocess.Popen(
         [gunicorn, '--bind', '127.0.0.1:{}'.format(port), '--workers', '1',
          '--chdir', folder, '--log-level', 'warning', module + ':app'])
-    for _ in range(500):
-        assert server.poll() is None, 'gunicorn stopped'
-        try:
-            socket.create_connection(('127.0.0.1', port), 1).close()
-            return port, server
-        except OSError:
-            threading.Event().wait(0.02)
-    server.terminate()
-    raise AssertionError('gunicorn did not listen')
-
-
-SHUTDOWN_APP = '''
-import sys
-sys.path.insert(0, {modules!r})
-from microdot.wsgi import Microdot
-app = Microdot()
-
-@app.get('/shutdown')
-def shutdown(request):
-    request.app.shutdown()
-    return 'bye'
-'''
+    wait_for_port(server, port)
+    return port, server
 
 
 def test_shutdown_under_gunicorn(tmp_path):
     """app.shutdown() under Gunicorn answers (it was a 500) and stops the
     worker that ran it; Gunicorn's arbiter then starts another."""
-    (tmp_path / 'shutdown_app.py').write_text(SHUTDOWN_APP.format(
-        modules=str(MODULES)))
+    write_shutdown_app(tmp_path, 'wsgi')
     port, server = start_gunicorn(str(tmp_path), 'shutdown_app')
     try:
         res, body = ask(port, 'GET', '/shutdown')
