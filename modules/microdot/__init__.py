@@ -6,7 +6,9 @@ what every app needs to answer a GET. The parts an app may never use load on
 first use, from their own modules: request bodies (microdot/body.py, and
 microdot/chunked.py for chunked ones), query strings and forms
 (microdot/urlencoded.py), dynamic URL segments (microdot/segments.py),
-cookies, files and streamed responses.
+cookies, files, streamed responses, error responses (microdot/errors.py),
+the Vary header (microdot/vary.py) and Microdot's stream-level API
+(microdot/streams.py).
 """
 import asyncio
 import gc
