@@ -18,7 +18,7 @@ include("$(PORT_DIR)/boards/manifest.py")
 # imports on first use, and the microdot.microdot import path.
 CORE = ["__init__.py", "body.py", "chunked.py", "urlencoded.py", "segments.py",
         "cookies.py", "files.py", "streaming.py", "streams.py", "errors.py",
-        "vary.py", "microdot.py"]
+        "vary.py", "headers.py", "subapps.py", "microdot.py"]
 
 # The extensions a board may choose, each with the extensions it imports.
 EXTENSIONS = {

@@ -45,11 +45,15 @@ else:
 
 
 def __getattr__(name):
-    # MultiDict is public here, but lives in microdot/urlencoded.py, which
-    # only apps reading query strings or forms need to load
+    # MultiDict and NoCaseDict are public here, but live in the modules of
+    # the apps that need them: those that read query strings or forms, and
+    # those that read request headers
     if name == 'MultiDict':
         from microdot.urlencoded import MultiDict
         return MultiDict
+    if name == 'NoCaseDict':
+        from microdot.headers import NoCaseDict
+        return NoCaseDict
     if name.startswith('_'):
         raise AttributeError(name)
     # MicroPython calls a package's __getattr__ before it looks for a
@@ -80,76 +84,6 @@ def abort(status_code, reason=None):
 
 
 # --- The request ----------------------------------------------------------
-
-class NoCaseDict(dict):
-    """A dict whose keys (header names) match in any case. A key keeps the
-    case it was first set in, as in Microdot; the request headers the server
-    parses are stored in lower case by add_lower_case(), which costs no
-    lookup table."""
-
-    # lower-case key -> the key as stored, where they differ; each method
-    # looks a key up through it itself (a helper's call costs time and RAM)
-    keymap = None
-
-    def __init__(self, items=None):
-        super().__init__()
-        if items:
-            self.update(items)
-
-    def add_lower_case(self, fields):
-        """Adds the items of a dict whose keys are in lower case already."""
-        super().update(fields)
-
-    def __setitem__(self, key, value):
-        lower = key.lower()
-        stored = self.keymap.get(lower, lower) if self.keymap else lower
-        if stored not in self and stored != key:
-            if self.keymap is None:
-                self.keymap = {}
-            self.keymap[stored] = stored = key
-        super().__setitem__(stored, value)
-
-    def __getitem__(self, key):
-        key = key.lower()
-        return super().__getitem__(
-            self.keymap.get(key, key) if self.keymap else key)
-
-    def __delitem__(self, key):
-        lower = key.lower()
-        stored = self.keymap.get(lower, lower) if self.keymap else lower
-        super().__delitem__(stored)
-        if stored != lower:
-            del self.keymap[lower]
-
-    def __contains__(self, key):
-        key = key.lower()
-        return super().get(self.keymap.get(key, key) if self.keymap else key,
-                           self) is not self
-
-    def get(self, key, default=None):
-        key = key.lower()
-        return super().get(self.keymap.get(key, key) if self.keymap else key,
-                           default)
-
-    def update(self, items):
-        for key in items:
-            self[key] = items[key]
-
-    def __eq__(self, other):
-        # keys compare in any case
-        if not isinstance(other, dict) or len(other) != len(self):
-            return False
-        for key in other:
-            if key not in self or self[key] != other[key]:
-                return False
-        return True
-
-    if sys.implementation.name != 'micropython':
-        # CPython's dict has a __ne__ of its own; MicroPython's != asks
-        # __eq__
-        def __ne__(self, other):
-            return not self == other
-
 
 def parse_headers(head, end):
     """The header fields after the request line, which ends at `end`, as a
@@ -207,6 +141,9 @@ class Request:
     keep_alive = True  # set by parse(): the client allows another request
     _stream = None  # the body's stream, once one is open
     _g = None  # `g`, once made
+    # the header fields as the server parsed them: a plain dict with names
+    # in lower case, from which `headers` is made on first use
+    header_fields = {}
 
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, conn=None):
@@ -215,7 +152,8 @@ class Request:
         self.method = method
         self.url = url
         self.http_version = http_version
-        self.headers = headers
+        if headers is not None:
+            self.headers = headers
         self.conn = conn  # the server's Connection
         if sock is not None:
             self.sock = sock
@@ -289,14 +227,10 @@ class Request:
         # checked on the plain dict: C-level lookups
         if version == '1.1' and 'host' not in fields:
             raise HTTPException(400, 'Bad Request: missing Host header')
-        # NoCaseDict() without an argument: on MicroPython, a dict subclass
-        # built with one costs several microseconds more; dict's own update(),
-        # C-level, as the names are in lower case already
-        headers = NoCaseDict()
-        headers.add_lower_case(fields)
         # positional arguments: a call with keywords costs more on MicroPython
-        req = cls(app, client_addr, method, url, version, headers, None, None,
+        req = cls(app, client_addr, method, url, version, None, None, None,
                   None, conn)
+        req.header_fields = fields  # `headers` is made on first use
         if 'content-length' in fields or 'transfer-encoding' in fields:
             req.has_body = True
         # HTTP/1.1 keeps the connection unless the client says close;
@@ -313,14 +247,14 @@ class Request:
         return req
 
     @classmethod
-    async def create(cls, app, client_reader, client_writer, client_addr):
-        """Reads a request from an asyncio stream, as Microdot does: its
-        head, and its body if it is at most `max_body_length` bytes (else
-        the body is left in `stream`). Raises ValueError for a line longer
-        than `max_readline`, HTTPException for what is malformed."""
+    async def create(cls, *args):
+        """Reads a request from an asyncio stream, as Microdot does (app,
+        reader, writer, client_addr): its head, and its body if it is at
+        most `max_body_length` bytes (else the body is left in `stream`).
+        Raises ValueError for a line longer than `max_readline`,
+        HTTPException for what is malformed (microdot/streams.py)."""
         from microdot.streams import create_request
-        return await create_request(cls, app, client_reader, client_writer,
-                                    client_addr)
+        return await create_request(cls, *args)
 
     def __getattr__(self, name):
         # The attributes made from the request when first asked for (then
@@ -331,7 +265,14 @@ class Request:
             return int(length) if length else len(self.body)
         if name == 'content_type':
             return self.headers.get('content-type')
-        if name == 'sock':  # the connection's streams, as in Microdot
+        if name == 'headers':
+            from microdot.headers import NoCaseDict
+            # without an argument: on MicroPython, a dict subclass built with
+            # one costs several microseconds more; dict's own update(),
+            # C-level, as the names are in lower case already
+            value = NoCaseDict()
+            value.add_lower_case(self.header_fields)
+        elif name == 'sock':  # the connection's streams, as in Microdot
             value = (self.conn.reader, self.conn.writer) if self.conn else None
         elif name == 'stream':
             value = self._stream
@@ -520,15 +461,10 @@ class Response:
 
     def complete(self):
         """Adds the Content-Type and Content-Length headers the response
-        is sent with, where they are missing (as render() does)."""
-        status = self.status_code
-        if status != 204 and status != 304 and \
-                not self.header_name('content-type'):
-            self.headers['Content-Type'] = self.content_type()
-        if isinstance(self.body, (bytes, bytearray)) and not (
-                status < 200 or status == 204 or status == 304) and \
-                not self.header_name('content-length'):
-            self.headers['Content-Length'] = str(len(self.body))
+        is sent with, where they are missing, as render() sends them: for
+        code that sends the response itself (microdot/streams.py)."""
+        from microdot.streams import complete
+        complete(self)
 
     def header_name(self, name):
         """The key under which header `name` (lower case) is set, or None."""
@@ -554,13 +490,13 @@ class Response:
             raise ValueError('line break in redirect location')
         return cls(status_code=status_code, headers={'Location': location})
 
-    @classmethod
-    def send_file(cls, filename, status_code=200, content_type=None,
-                  stream=None, max_age=None, compressed=False,
-                  file_extension=''):
+    @staticmethod
+    def send_file(*args, **kwargs):
+        """A response with a file's contents: filename, status_code,
+        content_type, stream, max_age, compressed, file_extension (see
+        microdot/files.py, imported on first use)."""
         from microdot.files import FileResponse  # only apps serving files
-        return FileResponse(filename, status_code, content_type, stream,
-                            max_age, compressed, file_extension)
+        return FileResponse(*args, **kwargs)
 
     async def write(self, conn, req=None, keep_alive=False, timeout=None):
         """Sends the response on `conn`, a connection of the server or any
@@ -771,20 +707,10 @@ class Microdot:
 
     def mount(self, subapp, url_prefix='', local=False):
         """Adds `subapp`'s routes under `url_prefix`. Its hooks and error
-        handlers apply to the whole app, or with `local` to its routes only."""
-        for methods, pattern, handler, owner, prefix, defined_by in \
-                subapp.url_map:
-            self.url_map.append((
-                methods, URLPattern(url_prefix + pattern.url_pattern), handler,
-                owner or (subapp if local else None), url_prefix + prefix,
-                defined_by or subapp))
-        if not local:
-            self.before_request_handlers += subapp.before_request_handlers
-            self.after_request_handlers += subapp.after_request_handlers
-            self.after_error_request_handlers += \
-                subapp.after_error_request_handlers
-            for key, handler in subapp.error_handlers.items():
-                self.error_handlers.setdefault(key, handler)
+        handlers apply to the whole app, or with `local` to its routes only
+        (microdot/subapps.py, loaded by the first mount)."""
+        from microdot.subapps import mount
+        mount(self, subapp, url_prefix, local)
 
     abort = staticmethod(abort)
 
@@ -802,23 +728,8 @@ class Microdot:
                 if args is not None:
                     request.url_args = args
                     return route
-        allowed = []  # no route for this method: which methods has the URL?
-        local = None
-        for route in self.url_map:
-            if route[1].match(request.path) is not None:
-                allowed += route[0]
-                local = local or route[3]
-        if not allowed:
-            raise HTTPException(404)
-        if 'GET' in allowed:
-            allowed.append('HEAD')
-        allowed.append('OPTIONS')
-        if method == 'OPTIONS':
-            return ['OPTIONS'], None, self.options_handler, None, allowed, None
-        exc = HTTPException(405)
-        exc.headers = {'Allow': ', '.join(allowed)}
-        exc.local = local
-        raise exc
+        from microdot.errors import no_route  # 404, 405 or OPTIONS
+        return no_route(self, request)
 
     async def dispatch_request(self, request):
         """Runs the hooks and the handler for `request`; always returns a
@@ -899,15 +810,11 @@ class Microdot:
         """Serves the app until shutdown(). With `start_serving` False
         (CPython only) it returns the asyncio server at once, for the caller
         to start with its serve_forever()."""
-        if not start_serving and iscoroutinefunction is None:
-            raise ValueError('start_serving=False needs CPython\'s asyncio')
         self.debug = debug
         self.server = Server(self, ssl)
         if debug:
             print('Starting async server on {}:{}...'.format(host, port))
-        if not start_serving:
-            return await self.server.serve(host, port, False)
-        await self.server.serve(host, port)
+        return await self.server.serve(host, port, start_serving)
 
     def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
         try:
@@ -1051,7 +958,12 @@ class Server:
         """Serves until close(). With `start_serving` False (a CPython
         option) it returns the asyncio server, listening but not accepting
         yet, for its serve_forever()."""
-        options = {} if start_serving else {'start_serving': False}
+        options = {}
+        if not start_serving:
+            if iscoroutinefunction is None:
+                raise ValueError("start_serving=False needs CPython's "
+                                 'asyncio')
+            options['start_serving'] = False
         self.server = await asyncio.start_server(self.handle, host, port,
                                                  ssl=self.ssl, **options)
         self.reaper = asyncio.create_task(self.reap())

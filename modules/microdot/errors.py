@@ -50,6 +50,29 @@ async def handle_error(app, request, exc, apps):
         return Response(ERROR_BODIES[500], 500)
 
 
+def no_route(app, request):
+    """What app.find_route() does when no route has the request's method:
+    raises 404 if no route has its URL, else 405 with the methods the URL
+    allows, or for an OPTIONS request returns a route that answers them."""
+    allowed = []
+    local = None
+    for route in app.url_map:
+        if route[1].match(request.path) is not None:
+            allowed += route[0]
+            local = local or route[3]
+    if not allowed:
+        raise HTTPException(404)
+    if 'GET' in allowed:
+        allowed.append('HEAD')
+    allowed.append('OPTIONS')
+    if request.method == 'OPTIONS':
+        return ['OPTIONS'], None, app.options_handler, None, allowed, None
+    exc = HTTPException(405)
+    exc.headers = {'Allow': ', '.join(allowed)}
+    exc.local = local
+    raise exc
+
+
 def error_handler_for(apps, key):
     """The handler for a status code, or for the closest base class of an
     exception class; a local sub-application's handlers come first."""

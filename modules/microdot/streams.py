@@ -1,6 +1,7 @@
 """Microdot's stream-level API, for code that reads a request from, or
 writes a response to, an asyncio stream of its own rather than a
-connection of the server: Request.create() and Response.write(stream)."""
+connection of the server: Request.create(), Response.write(stream) and
+Response.complete()."""
 from microdot import Connection, HTTPException
 
 
@@ -54,3 +55,16 @@ async def create_request(cls, app, reader, writer, client_addr):
         from microdot.body import open_body
         await open_body(req, conn)
     return req
+
+
+def complete(res):
+    """Response.complete(): adds the Content-Type and Content-Length that
+    render() would send, where the headers have none."""
+    status = res.status_code
+    if status != 204 and status != 304 and \
+            not res.header_name('content-type'):
+        res.headers['Content-Type'] = res.content_type()
+    if isinstance(res.body, (bytes, bytearray)) and not (
+            status < 200 or status == 204 or status == 304) and \
+            not res.header_name('content-length'):
+        res.headers['Content-Length'] = str(len(res.body))

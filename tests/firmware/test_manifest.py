@@ -14,7 +14,8 @@ import frozen
 import manifest_eval
 
 CORE = {'__init__', 'body', 'chunked', 'urlencoded', 'segments', 'cookies',
-        'files', 'streaming', 'streams', 'errors', 'vary', 'microdot'}
+        'files', 'streaming', 'streams', 'errors', 'vary', 'headers',
+        'subapps', 'microdot'}
 NEVER_FROZEN = {'jinja', 'asgi', 'wsgi', 'test_client', 'utemplate'}
 APP = {'main.py', 'api.py', 'ota.py', 'image.py', 'hw/__init__.py',
        'hw/esp32.py', 'hw/otadata.py'}

@@ -4,7 +4,8 @@ import asyncio
 import os
 
 from microdot import Microdot
-from support import Serving, MICROPYTHON, parse, read_response, closed
+from support import Serving, MICROPYTHON, free_port, parse, read_response, \
+    closed
 
 try:
     import ssl
@@ -136,3 +137,31 @@ async def test_shutdown_ends_a_connection_that_never_finishes():
     await asyncio.wait_for(server.task, 5)  # ...but not for ever
     assert await closed(reader)
     writer.close()
+
+
+async def test_start_serving_false_hands_the_server_to_the_caller():
+    app = make_app()
+    port = free_port()
+    if MICROPYTHON:
+        # MicroPython's asyncio has no server that waits to be started
+        try:
+            await app.start_server('127.0.0.1', port, start_serving=False)
+        except ValueError as exc:
+            assert 'CPython' in str(exc)
+        else:
+            raise AssertionError('no ValueError')
+        return
+    server = await app.start_server('127.0.0.1', port, start_serving=False)
+    assert not server.is_serving()
+    task = asyncio.create_task(server.serve_forever())
+    while not server.is_serving():  # it listens once the task runs
+        await asyncio.sleep(0.01)
+    reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    writer.write(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert (await read_response(reader)).text == 'hello http'
+    writer.close()
+    app.shutdown()
+    try:
+        await asyncio.wait_for(task, 5)
+    except asyncio.CancelledError:
+        pass  # serve_forever() ends cancelled when its server is closed
