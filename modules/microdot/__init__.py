@@ -15,6 +15,10 @@ import gc
 import json
 import sys
 
+# the one place the release is named: packaging (pyproject.toml, the mip
+# package files) and the device's /api/status read it from here
+__version__ = '0.1.0'
+
 try:
     from micropython import const
 except ImportError:  # CPython
@@ -779,8 +783,7 @@ class Microdot:
             from microdot.errors import handle_error  # on the first error
             response = await handle_error(self, request, exc, apps)
         # request.g is not made for this
-        if request is not None and request._g is not None and \
-                hasattr(request._g, '_vary'):
+        if request is not None and hasattr(request._g, '_vary'):
             from microdot.vary import add_vary
             add_vary(response, request._g._vary)
         return response
