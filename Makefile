@@ -7,10 +7,15 @@ HTTP_PORT ?= 8080
 .PHONY: run test bench clean chromium
 
 # The virtual environment with the pinned tools, rebuilt when the pins change.
+# Each step says what it does: on a fresh machine this takes minutes.
 $(BIN)/.installed: requirements.txt
+	@$(PYTHON) tools/check_python.py
+	@echo '--- creating $(VENV)/ with $(PYTHON)'
 	$(PYTHON) -m venv $(VENV)
+	@echo '--- installing the pinned tools of requirements.txt into $(VENV)/ (a few minutes the first time)'
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --progress-bar off -r requirements.txt
+	@echo '--- installing utemplate'
 	$(BIN)/python tools/install_utemplate.py
 	touch $@
 

@@ -11,7 +11,7 @@ import asyncio
 import io
 import os
 
-from microdot import Microdot, Request, Response, send_file
+from microdot import Microdot, Request, Response, send_file, __version__
 from microdot.auth import TokenAuth, compare_digest
 from microdot.files import etag_matches
 from microdot import ticks_ms, ticks_diff  # also on CPython
@@ -71,6 +71,7 @@ def status():
     return {
         'version': device['version'],
         'project': device['project'],
+        'framework': __version__,
         'partition': running.info()[4],
         'ota_state': hw.ota_state(),
         'chip': hw.CHIP,

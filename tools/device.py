@@ -15,6 +15,7 @@ ota_token), BOARD (ESP32_GENERIC_C3), HEALTH_TIMEOUT (seconds, 60),
 FIRMWARE_VERSION (of the image put in ota_0 when the flash is created).
 """
 import argparse
+import json
 import os
 import pathlib
 import signal
@@ -45,6 +46,23 @@ def firmware_version():
         return '0.1.0-host'
     version = result.stdout.strip()
     return version[:31] if result.returncode == 0 and version else '0.1.0-host'
+
+
+def token_hint(state):
+    """Where the OTA token is, for the console on every start: uploads
+    need it (tools/ota_client.py --token, the web UI asks for it)."""
+    if os.environ.get('OTA_TOKEN'):
+        return 'OTA token: the one in $OTA_TOKEN'
+    config = state / 'config.json'
+    try:
+        with open(str(config)) as f:
+            token = json.load(f).get('ota_token')
+    except (OSError, ValueError, AttributeError):
+        token = None
+    if token:
+        return 'OTA token: {} ("ota_token" in {})'.format(token, config)
+    return 'OTA token: made on first boot, as "ota_token" in {} (the ' \
+        'console shows it then)'.format(config)
 
 
 def compress_web(source, target):
@@ -114,6 +132,7 @@ def main():
 
     say('emulated {}: state in {}, http://127.0.0.1:{}/'.format(
         args.board, state, args.port))
+    say(token_hint(state))
 
     def stop(signum, frame):
         raise KeyboardInterrupt

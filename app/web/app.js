@@ -72,6 +72,8 @@ var STATE_HELP = {
 function render(status) {
   setText('version', status.version || '?');
   setText('project', status.project ? '(' + status.project + ')' : '');
+  setText('framework', status.framework ?
+    'microdot-esp ' + status.framework : '');
   setText('partition', status.partition || '?');
   setText('next', status.next_partition ?
     'next update goes to ' + status.next_partition : '');

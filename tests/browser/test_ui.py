@@ -230,6 +230,8 @@ def test_ui_loads_and_shows_the_status(page, device):
     status = device.status()
     open_ui(page, device)
     expect(page.locator('#version')).to_have_text(status['version'])
+    expect(page.locator('#framework')).to_have_text(
+        'microdot-esp ' + status['framework'])
     expect(page.locator('#partition')).to_have_text(status['partition'])
     expect(page.locator('#ota-state')).to_have_text(status['ota_state'])
     expect(page.locator('#chip')).to_have_text(status['chip'])

@@ -13,6 +13,12 @@ PAGES = [('/', 'index.html')] + [('/static/' + path.name, path.name)
                                  if path.is_file()]
 
 
+def framework_version():
+    # read from the source: the device runs its own frozen copy
+    source = (ROOT / 'modules' / 'microdot' / '__init__.py').read_text()
+    return re.search(r"^__version__ = '([^']+)'$", source, re.M).group(1)
+
+
 def test_boot_line_and_version(device):
     firmware = device.firmware
     assert re.search(r'^firmware {} \({}\) on ESP32-\S+, partition ota_0, '
@@ -22,6 +28,8 @@ def test_boot_line_and_version(device):
     status = device.status()
     assert (status['version'], status['project']) == (firmware.version,
                                                       firmware.project)
+    # the framework's release, from its one source
+    assert status['framework'] == framework_version()
 
 
 def test_web_files_are_gzipped_with_etag_and_304(device):
