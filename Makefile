@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HTTP_PORT ?= 8080
 
-.PHONY: run test bench clean chromium
+.PHONY: run test bench docs clean chromium
 
 # The virtual environment with the pinned tools, rebuilt when the pins change.
 # Each step says what it does: on a fresh machine this takes minutes.
@@ -30,6 +30,10 @@ chromium:
 
 test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest tests
+
+# The documentation site (docs/) into build/docs; any warning fails it.
+docs: $(BIN)/.installed
+	$(BIN)/python -m sphinx -W --keep-going -b html docs build/docs
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py

@@ -15,13 +15,13 @@ def run_as(version):
                           text=True)
 
 
-def test_python_3_9_is_told_to_use_a_newer_one():
-    out = run_as((3, 9, 18))
+def test_python_3_10_is_told_to_use_a_newer_one():
+    out = run_as((3, 10, 14))
     assert out.returncode == 1
-    assert 'is Python 3.9' in out.stderr
-    assert 'need 3.10 or newer: run make with PYTHON=python3.11' in out.stderr
+    assert 'is Python 3.10' in out.stderr
+    assert 'need 3.11 or newer: run make with PYTHON=python3.12' in out.stderr
 
 
-def test_python_3_10_goes_on():
-    out = run_as((3, 10, 0))
+def test_python_3_11_goes_on():
+    out = run_as((3, 11, 0))
     assert (out.returncode, out.stderr) == (0, '')

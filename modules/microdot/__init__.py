@@ -84,6 +84,8 @@ class HTTPException(Exception):
 
 
 def abort(status_code, reason=None):
+    """Raises HTTPException: the request is answered with `status_code`,
+    and `reason` (if given) as the body."""
     raise HTTPException(status_code, reason)
 
 
@@ -431,7 +433,6 @@ class Response:
     default_content_type = 'text/plain'
     default_send_file_max_age = None
     send_file_buffer_size = 1024
-    already_handled = None  # returned by handlers that wrote to the socket
     is_head = False  # set to send the headers only, as for a HEAD request
 
     def __init__(self, body='', status_code=200, headers=None, reason=None):
@@ -485,11 +486,15 @@ class Response:
         set_cookie(self, cookie, value, *args, **kwargs)
 
     def delete_cookie(self, cookie, **kwargs):
+        """Adds a Set-Cookie header that expires `cookie` at once; give the
+        `path` and `domain` it was set with."""
         from microdot.cookies import delete_cookie
         delete_cookie(self, cookie, **kwargs)
 
     @classmethod
     def redirect(cls, location, status_code=302):
+        """A redirect to `location`, 302 or `status_code`; ValueError for a
+        line break in `location`."""
         if '\r' in location or '\n' in location:
             raise ValueError('line break in redirect location')
         return cls(status_code=status_code, headers={'Location': location})
@@ -581,6 +586,8 @@ class Response:
         return head, stream, keep_alive
 
 
+# returned by handlers that took the connection over (a WebSocket's):
+# nothing is sent for them
 Response.already_handled = Response()
 redirect = Response.redirect
 send_file = Response.send_file
@@ -602,6 +609,8 @@ class URLPattern:
 
     @classmethod
     def register_type(cls, type_name, pattern='[^/]+', parser=None):
+        """Adds the segment type of `<type_name:name>`: the text `pattern`
+        matches, made the value by `parser` (None or ValueError: no match)."""
         cls.segment_patterns[type_name] = pattern
         cls.segment_parsers[type_name] = parser
 
@@ -650,6 +659,8 @@ class Microdot:
     max_streams = 3  # of those, holding event streams or WebSockets
     keep_alive_timeout = 10  # seconds an idle connection is kept open
     request_timeout = 10  # seconds a stalled read or write may take
+    debug = False
+    server = None  # the Server, while the app is served
 
     def __init__(self):
         # (methods, URLPattern, handler, local subapp, prefix, subapp): the
@@ -661,10 +672,10 @@ class Microdot:
         self.after_error_request_handlers = []
         self.error_handlers = {}
         self.options_handler = self.default_options_handler
-        self.debug = False
-        self.server = None
 
     def route(self, url_pattern, methods=None):
+        """Decorator: `f(request, **url_args)` answers `url_pattern` for
+        `methods` (a list; GET by default, which answers HEAD too)."""
         def decorated(f):
             pattern = URLPattern(url_pattern)
             pattern.compile()  # a malformed pattern fails here, not later
@@ -674,36 +685,50 @@ class Microdot:
         return decorated
 
     def get(self, url_pattern):
+        """Decorator: route() for GET (and HEAD)."""
         return self.route(url_pattern, ['GET'])
 
     def post(self, url_pattern):
+        """Decorator: route() for POST."""
         return self.route(url_pattern, ['POST'])
 
     def put(self, url_pattern):
+        """Decorator: route() for PUT."""
         return self.route(url_pattern, ['PUT'])
 
     def patch(self, url_pattern):
+        """Decorator: route() for PATCH."""
         return self.route(url_pattern, ['PATCH'])
 
     def delete(self, url_pattern):
+        """Decorator: route() for DELETE."""
         return self.route(url_pattern, ['DELETE'])
 
     def query(self, url_pattern):
+        """Decorator: route() for QUERY (a safe request with a body)."""
         return self.route(url_pattern, ['QUERY'])
 
     def before_request(self, f):
+        """Registers `f(request)`, run before each handler; what it returns,
+        if not None, is the response and the handler does not run."""
         self.before_request_handlers.append(f)
         return f
 
     def after_request(self, f):
+        """Registers `f(request, response)`, run after each handler; what it
+        returns, if not None, replaces the response."""
         self.after_request_handlers.append(f)
         return f
 
     def after_error_request(self, f):
+        """Registers `f(request, response)`, run after each error response
+        (request None if it could not be parsed); may replace it."""
         self.after_error_request_handlers.append(f)
         return f
 
     def errorhandler(self, status_code_or_exception_class):
+        """Decorator: `f(request)` answers an error status (an int), or
+        `f(request, exc)` the exceptions of a class and its subclasses."""
         def decorated(f):
             self.error_handlers[status_code_or_exception_class] = f
             return f
@@ -719,6 +744,8 @@ class Microdot:
     abort = staticmethod(abort)
 
     def default_options_handler(self, request, allowed):
+        """The answer to OPTIONS on a URL with no OPTIONS route: 200 with
+        an Allow header of the methods in `allowed`."""
         return Response('', 200, {'Allow': ', '.join(allowed)})
 
     def find_route(self, request):
@@ -820,6 +847,8 @@ class Microdot:
         return await self.server.serve(host, port, start_serving)
 
     def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
+        """Serves the app until shutdown() or Ctrl-C: start_server() in an
+        event loop of its own. `ssl` is an ssl.SSLContext for HTTPS."""
         try:
             asyncio.run(self.start_server(host, port, debug, ssl))
         except KeyboardInterrupt:
@@ -865,7 +894,6 @@ class Connection:
     state = _RECEIVING
     partial = False  # receiving a head that came in part only
     timeout = None  # ms allowed since `since`, None while the app works
-    task = None
 
     def __init__(self, reader, writer):
         self.reader = reader
@@ -941,16 +969,17 @@ class Server:
     seconds after it began, and those whose write made no progress for as
     long (a body a handler reads gets 408, microdot/body.py)."""
 
+    server = None  # the asyncio server
+    reaper = None
+    closing = False
+    closed_at = 0  # ticks_ms() when close() was called
+
     def __init__(self, app, ssl=None):
         self.app = app
         self.scheme = 'https' if ssl else 'http'
         self.ssl = ssl
         self.connections = []  # every connection being served
         self.streams = []  # those of them that hold a long-lived response
-        self.server = None
-        self.reaper = None
-        self.closing = False
-        self.closed_at = 0  # ticks_ms() when close() was called
 
     def report(self, exc):
         """What becomes of an error that escapes a request (one raised

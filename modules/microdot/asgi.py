@@ -203,6 +203,7 @@ class Microdot(BaseMicrodot):
         os.kill(os.getpid(), signal.SIGTERM)
 
     async def __call__(self, scope, receive, send):
+        """The ASGI application: HTTP, WebSocket and lifespan scopes."""
         if scope['type'] == 'http':
             await self.asgi_http(scope, receive, send)
         elif scope['type'] == 'websocket':
@@ -215,6 +216,8 @@ class Microdot(BaseMicrodot):
             raise NotImplementedError('ASGI scope type ' + scope['type'])
 
     async def asgi_lifespan(self, scope, receive, send):
+        """Answers the server's lifespan messages, calling
+        `lifespan_startup` and `lifespan_shutdown` with the scope."""
         while True:
             event = (await receive())['type']
             if event == 'lifespan.startup':
@@ -231,6 +234,8 @@ class Microdot(BaseMicrodot):
                 return
 
     async def asgi_http(self, scope, receive, send):
+        """Answers an HTTP scope: the request is dispatched as on the
+        framework's own server, the response sent in ASGI messages."""
         stream = Stream(receive, Request.max_content_length)
         try:
             req = await self.asgi_request(scope, stream)
@@ -266,6 +271,7 @@ class Microdot(BaseMicrodot):
         await send({'type': 'http.response.body', 'body': b''})
 
     async def asgi_request(self, scope, stream):
+        """The Request of an HTTP scope, its body read from `stream`."""
         url, headers = self.asgi_head(scope)
         client = scope.get('client')
         req = await read_request(self, stream, client and tuple(client),

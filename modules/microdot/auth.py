@@ -93,6 +93,8 @@ class BasicAuth(BaseAuth):
                                                           charset)
 
     def credentials(self, token):
+        """(username, password) from the base64 token, or None if it is
+        malformed."""
         try:
             decoded = binascii.a2b_base64(token).decode()
         except ValueError:  # bad base64 or UTF-8 (UnicodeError is one too)

@@ -77,11 +77,18 @@ class CORS:
         return headers
 
     async def options_handler(self, request, allowed):
+        """The app's answer to OPTIONS, with the CORS headers: the answer
+        to a preflight."""
         response = request.app.make_response(
             await call(self.default_options_handler, request, allowed))
         return self.after_request(request, response)
 
     def after_request(self, request, response):
+        """Adds the CORS headers for `request` to `response` (the hook run
+        after every response, error responses included; those to requests
+        that could not be parsed have no request, and get no headers)."""
+        if request is None:
+            return response
         headers = self.get_cors_headers(request)
         vary = headers.pop('Vary', None)
         if vary:

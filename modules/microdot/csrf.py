@@ -23,6 +23,8 @@ class CSRF:
             self.initialize(app)
 
     def initialize(self, app, cors=None):
+        """Attaches to `app`, for a CSRF made without one: check() runs
+        before every handler. `cors` replaces the CORS object if given."""
         if cors is not None:
             self.cors = cors
         app.before_request(self.check)

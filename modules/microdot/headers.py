@@ -52,11 +52,14 @@ class NoCaseDict(dict):
                            self) is not self
 
     def get(self, key, default=None):
+        """The value of `key` in any case, or `default`."""
         key = key.lower()
         return super().get(self.keymap.get(key, key) if self.keymap else key,
                            default)
 
     def update(self, items):
+        """Sets each key of the dict `items`, matching existing keys in
+        any case."""
         for key in items:
             self[key] = items[key]
 

@@ -41,4 +41,6 @@ class Template:
         return self.template.generate_async(*args, **kwargs)
 
     async def render_async(self, *args, **kwargs):
+        """The rendered page as one str, for templates of an environment
+        with `enable_async`."""
         return await self.template.render_async(*args, **kwargs)

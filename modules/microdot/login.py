@@ -98,6 +98,8 @@ class Login:
         return user
 
     async def load_user(self, request):
+        """The user whose id is in the session, else the one of a valid
+        remember cookie (then put in the session), else None."""
         sessions = request.app._session
         session = sessions.get(request)
         user_id = session.get('_user_id')

@@ -52,9 +52,11 @@ class SessionDict(dict):
         self.request = request
 
     def save(self):
+        """Sends the session in the cookie of its request's response."""
         self.request.app._session.update(self.request, self)
 
     def delete(self):
+        """Empties the session and deletes its cookie."""
         self.clear()
         self.save()  # an empty session is sent as a deleted cookie
 
@@ -151,6 +153,8 @@ class Session:
         return response
 
     def write_cookie(self, request, response):
+        """The after-request hook of update(): sets the session cookie, or
+        deletes it for an empty session."""
         session = request.g._session
         if session:
             response.set_cookie(self.cookie_name, self.encode(session),

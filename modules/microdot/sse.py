@@ -65,6 +65,8 @@ class SSE:
         await self.taken.wait()
 
     async def run(self):
+        """The event function's task, started by the first read(); what it
+        raises is kept for read()."""
         try:
             await self.event_function(self.request, self)
         except Exception as exc:

@@ -234,6 +234,8 @@ class TestClient:
         self.host = host or 'example.com'
 
     async def request(self, method, path, headers=None, body=None):
+        """Sends a request and returns its TestResponse. A dict or list
+        `body` is sent as JSON, a str as UTF-8; cookies set are kept."""
         headers = NoCaseDict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
@@ -334,19 +336,25 @@ class TestClient:
         return TestResponse(101, 'Switching Protocols', NoCaseDict(), None)
 
     async def get(self, path, headers=None):
+        """request() with GET."""
         return await self.request('GET', path, headers)
 
     async def post(self, path, headers=None, body=None):
+        """request() with POST."""
         return await self.request('POST', path, headers, body)
 
     async def put(self, path, headers=None, body=None):
+        """request() with PUT."""
         return await self.request('PUT', path, headers, body)
 
     async def patch(self, path, headers=None, body=None):
+        """request() with PATCH."""
         return await self.request('PATCH', path, headers, body)
 
     async def delete(self, path, headers=None):
+        """request() with DELETE."""
         return await self.request('DELETE', path, headers)
 
     async def query(self, path, headers=None, body=None):
+        """request() with QUERY."""
         return await self.request('QUERY', path, headers, body)

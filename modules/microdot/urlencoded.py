@@ -17,6 +17,7 @@ class MultiDict(dict):
                 self[key] = initial[key]
 
     def __setitem__(self, key, value):
+        """Adds `value` to those of `key` (`add` is the same)."""
         values = super().get(key)
         if values is None:
             super().__setitem__(key, [value])
@@ -29,6 +30,8 @@ class MultiDict(dict):
         return super().__getitem__(key)[0]
 
     def get(self, key, default=None, type=None):
+        """The first value of `key`, passed through `type` if given;
+        `default` if there is none or `type` raises ValueError."""
         values = super().get(key)
         if values is None:
             return default
@@ -40,6 +43,7 @@ class MultiDict(dict):
         return values[0]
 
     def getlist(self, key, type=None):
+        """All the values of `key` (through `type` if given), as a list."""
         values = super().get(key, [])
         return [type(v) for v in values] if type else list(values)
 

@@ -51,6 +51,7 @@ class Template:
         return AsyncPieces(self.generate(*args, **kwargs))
 
     async def render_async(self, *args, **kwargs):
+        """render() for async code (utemplate templates never await)."""
         return self.render(*args, **kwargs)
 
 

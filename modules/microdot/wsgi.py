@@ -108,6 +108,8 @@ class Microdot(BaseMicrodot):
     """An app that is also a WSGI application."""
 
     def __call__(self, environ, start_response):
+        """The WSGI application: each request runs on an event loop of
+        its own."""
         loop = asyncio.new_event_loop()
         try:
             res = loop.run_until_complete(self.wsgi_response(environ))
@@ -138,6 +140,7 @@ class Microdot(BaseMicrodot):
         os.kill(os.getpid(), signal.SIGTERM)
 
     async def wsgi_response(self, environ):
+        """The Response to the request in `environ`."""
         try:
             req = await self.wsgi_request(environ)
         except HTTPException as exc:
@@ -147,6 +150,7 @@ class Microdot(BaseMicrodot):
         return res
 
     async def wsgi_request(self, environ):
+        """The Request in `environ`, its body read from wsgi.input."""
         headers = NoCaseDict()
         try:
             for key, value in environ.items():

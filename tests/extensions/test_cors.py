@@ -1,7 +1,7 @@
 from microdot import Microdot, Response, abort
 from microdot.cors import CORS
 from microdot.test_client import TestClient
-from support import Serving
+from support import Serving, parse
 
 SITE = 'https://site.example'
 OTHER = 'https://other.example'
@@ -288,3 +288,15 @@ async def test_preflight_and_request_over_a_socket():
             b'\r\nContent-Length: 0\r\n\r\n')
         assert res.status_code == 200 and res.json == {'ok': True}
         assert 'Access-Control-Allow-Origin' not in res.headers
+
+
+async def test_a_malformed_request_still_gets_its_400():
+    # the after-error hook runs without a request: CORS has nothing to add
+    app = make_app()
+    CORS(app, allowed_origins=[SITE])
+    async with Serving(app) as server:
+        data = await server.exchange(b'GET /api HTTP/1.1\r\nHost: x\r\n'
+                                     b'Bad Header: 1\r\n\r\n')
+    res = parse(data)
+    assert res.status_code == 400
+    assert res.text == 'Bad Request: malformed header line'

@@ -24,7 +24,7 @@ def esp_idf_defs():
         import esp_idf_defs.partitions as defs
     except ImportError as exc:
         pytest.fail('esp-idf-defs is missing ({}): pip install -r '
-                    'requirements.txt (it needs Python 3.10+)'.format(exc))
+                    'requirements.txt'.format(exc))
     return defs
 
 
