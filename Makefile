@@ -29,7 +29,7 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 test: $(BIN)/.installed chromium
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests examples
 
 # The documentation site (docs/) into build/docs; any warning fails it.
 docs: $(BIN)/.installed
