@@ -58,7 +58,8 @@ package("microdot", base_path="modules",
 # The device application. main.py runs at boot (a frozen main.py takes the
 # place of one on the filesystem). hw/host.py, the emulated board, stays
 # out: on the device hw/__init__.py picks hw/esp32.py.
-for name in ("main.py", "api.py", "ota.py", "image.py"):
+for name in ("main.py", "api.py", "ota.py", "image.py", "config.py",
+             "logs.py", "setup.py", "captive_dns.py", "improv.py"):
     module(name, base_path="app")
 package("hw", base_path="app", files=["__init__.py", "esp32.py", "otadata.py"])
 

@@ -6,9 +6,26 @@
     GET  /api/events       the same status as a server-sent event every 2 s
     POST /api/ota          a raw app image; Bearer token; X-OTA-SHA256
     POST /api/reboot       Bearer token
+
+and, with the same token, the settings and logs:
+
+    GET  /api/settings        {"wifi_ssid", "hostname"}: never a secret
+    POST /api/settings        JSON of any of wifi_ssid, wifi_password,
+                              hostname: checked, saved, then a restart;
+                              400 {"error", "field"} names what to fix
+    POST /api/settings/token  {"ota_token": a new one}; the old one stops
+                              working at once
+    POST /api/factory-reset   the config erased, then a restart (into
+                              set-up mode)
+    GET  /api/logs            text/plain: the lines app/logs.py keeps
+    GET  /api/logs/stream     the same as events, then each new line, as
+                              `tail -f` does; after a reconnection
+                              (Last-Event-ID of this boot) only the lines
+                              the client has not had
 """
 import asyncio
 import io
+import json
 import os
 
 from microdot import Microdot, Request, Response, send_file, __version__
@@ -17,7 +34,9 @@ from microdot.files import etag_matches
 from microdot import ticks_ms, ticks_diff  # also on CPython
 from microdot.sse import with_sse
 
+import config
 import hw
+import logs
 import ota
 
 try:
@@ -55,6 +74,12 @@ auth = TokenAuth()
 started = ticks_ms()
 device = {'token': None, 'hostname': 'microdot-esp',
           'version': 'unknown', 'project': 'unknown'}
+# The settings a client may change here (the OTA token has its own route).
+SETTINGS = 'wifi_ssid, wifi_password, hostname'
+# Tells this boot's log events from an earlier boot's: a client that comes
+# back after a restart gets the new boot's lines from their start.
+BOOT_ID = ''.join('%02x' % byte for byte in os.urandom(4))
+NO_STORE = {'Cache-Control': 'no-store'}
 
 
 def setup(token, hostname, firmware):
@@ -255,3 +280,110 @@ def index(request):
 @app.get('/static/<path:name>')
 def static(request, name):
     return asset(request, name)
+
+
+# --- settings and logs -------------------------------------------------------
+
+def change_config(fields):
+    """Saves the config file with `fields` changed; an error answer if it
+    cannot be read or written."""
+    found, reason = config.load(hw.CONFIG_PATH, False)
+    if found is None:
+        return error(500, reason)
+    found.update(fields)
+    try:
+        config.save(hw.CONFIG_PATH, found)
+    except OSError as exc:
+        return error(500, 'the config could not be written ({}); the old '
+                     'one stays'.format(exc))
+    return None
+
+
+@app.route('/api/settings', methods=['GET', 'POST'])
+@auth
+async def settings(request):
+    if request.method != 'POST':
+        found, reason = config.load(hw.CONFIG_PATH, False)
+        if found is None:
+            return error(500, reason)
+        return {'wifi_ssid': found.get('wifi_ssid', ''),
+                'hostname': found.get('hostname') or device['hostname']}, \
+            NO_STORE
+    if request.content_length > Request.max_body_length:
+        return error(413, 'send at most {} bytes of settings'.format(
+            Request.max_body_length))
+    try:
+        # whatever the Content-Type says: curl users forget it
+        fields = json.loads(request.body.decode())
+    except ValueError:  # UnicodeError is one too
+        fields = None
+    if not isinstance(fields, dict) or not fields:
+        return error(400, 'send a JSON object with any of ' + SETTINGS)
+    for name in fields:
+        if name == 'ota_token':
+            reason = name + ' is not set here: POST /api/settings/token ' \
+                'makes a new one'
+        elif name not in SETTINGS.split(', '):
+            reason = name + ' is not a setting; use ' + SETTINGS
+        else:
+            one = {name: fields[name]}
+            reason = config.check(one)
+            fields[name] = one[name]  # check() lower-cases a hostname
+        if reason:
+            return {'error': reason, 'field': name}, 400
+    if ota.busy:
+        return error(409, 'an update is in progress')
+    refusal = change_config(fields)
+    if refusal:
+        return refusal
+    logs.log('settings: {} saved; restarting'.format(
+        ', '.join(sorted(fields))))
+    reboot_soon()
+    return {'ok': True, 'rebooting': True}
+
+
+@app.post('/api/settings/token')
+@auth
+async def new_token(request):
+    token = config.new_token()
+    refusal = change_config({'ota_token': token})
+    if refusal:
+        return refusal
+    device['token'] = token
+    logs.log('settings: new OTA token saved; the old one no longer works')
+    return {'ota_token': token}, NO_STORE
+
+
+@app.post('/api/factory-reset')
+@auth
+async def factory_reset(request):
+    if ota.busy:
+        return error(409, 'an update is in progress')
+    config.erase(hw.CONFIG_PATH)
+    device['token'] = None  # gone with the config, not at the restart
+    logs.log('factory reset: config erased; restarting into set-up mode')
+    reboot_soon()
+    return {'ok': True, 'rebooting': True}
+
+
+@app.get('/api/logs')
+@auth
+async def get_logs(request):
+    return logs.lines(), 200, {'Content-Type': 'text/plain; charset=UTF-8',
+                               'Cache-Control': 'no-store'}
+
+
+@app.get('/api/logs/stream')
+@auth
+@with_sse
+async def log_stream(request, sse):
+    # after the event a reconnecting client names, if it is of this boot;
+    # else all that is kept
+    boot, _, seq = request.headers.get('Last-Event-ID', '').partition(':')
+    seq = int(seq) if boot == BOOT_ID and seq.isdigit() else 0
+    while True:
+        seq, text = logs.since(seq)
+        if text:
+            await sse.send(text, event='log',
+                           event_id=BOOT_ID + ':' + str(seq))
+        await logs.wait(seq)

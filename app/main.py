@@ -5,21 +5,27 @@ it works. The boot log on the console:
     firmware 1.2.0 (microdot-esp) on ESP32-C3, partition ota_1, pending-verify
     Wi-Fi: connected to "home", RSSI -52 dBm
     IPv4 address: 192.168.1.23
-    HTTP server on http://192.168.1.23:80/
+    HTTP server on http://192.168.1.23:80/ (http://microdot-esp.local/)
     health check passed: ota_1 confirmed, no rollback
 
 A new image boots in pending-verify state. It is confirmed
 (mark_app_valid_cancel_rollback) when Wi-Fi is up and the server answers
 its own status request; if that has not happened within HEALTH_TIMEOUT
 seconds, or the app crashes, the device resets and the bootloader goes
-back to the previous image."""
+back to the previous image.
+
+With no config, or a network it cannot join, a board with a radio goes
+into set-up mode (setup_mode(): its own access point, the set-up page,
+Improv on the console) until it is given one."""
 import asyncio
 import errno
 import gc
 import json
 import sys
 
+import config
 import hw
+from logs import log
 
 hw.boot()  # on the host: the bootloader's slot choice, before anything else
 
@@ -27,36 +33,25 @@ import api  # noqa: E402
 import ota  # noqa: E402
 
 HEALTH_TIMEOUT = int(hw.setting('HEALTH_TIMEOUT') or 60)  # seconds
-WIFI_ATTEMPTS = 5
+# tries to join the configured network before set-up mode (host: settable)
+WIFI_ATTEMPTS = int(hw.setting('WIFI_ATTEMPTS') or 5)
 SELF_CHECK_TIMEOUT = 5  # seconds for the server to answer itself
 PORT_RETRY = 5  # seconds between tries while the HTTP port is taken
 
 
 def load_config():
     """The device config from its filesystem (never frozen into the
-    image): wifi_ssid, wifi_password, hostname, ota_token."""
-    path = hw.CONFIG_PATH
-    try:
-        with open(path) as f:
-            config = json.load(f)
-    except OSError:
-        print('config: {} is missing; create it with wifi_ssid, '
-              'wifi_password, hostname and ota_token'.format(path))
-        return None
-    except ValueError:
-        print('config: {} is not valid JSON'.format(path))
-        return None
-    if not isinstance(config, dict) or (hw.NETWORK == 'Wi-Fi' and
-                                        not config.get('wifi_ssid')):
-        print('config: {} needs a JSON object with at least "wifi_ssid"'
-              .format(path))
-        return None
+    image), and why there is none when there is none."""
+    found, reason = config.load(hw.CONFIG_PATH, hw.NETWORK == 'Wi-Fi')
+    if found is None:
+        return None, reason
     token = hw.setting('OTA_TOKEN')
     if token:
-        config['ota_token'] = token
-    if not config.get('ota_token'):
-        print('config: no ota_token in {}: updates are refused'.format(path))
-    return config
+        found['ota_token'] = token
+    if not found.get('ota_token'):
+        log('config: no ota_token in {}: updates are refused'.format(
+            hw.CONFIG_PATH))
+    return found, None
 
 
 async def join_wifi(config):
@@ -67,17 +62,16 @@ async def join_wifi(config):
             address = await hw.connect_wifi(ssid, config.get('wifi_password',
                                                              ''), hostname)
             if hw.NETWORK == 'Wi-Fi':
-                print('Wi-Fi: connected to "{}", RSSI {} dBm'.format(
+                log('Wi-Fi: connected to "{}", RSSI {} dBm'.format(
                     ssid, hw.wifi_rssi()))
             else:
-                print('{}: connected'.format(hw.NETWORK))
+                log('{}: connected'.format(hw.NETWORK))
             return address
         except OSError as exc:
-            print('{}: attempt {} of {} failed: {}'.format(
+            log('{}: attempt {} of {} failed: {}'.format(
                 hw.NETWORK, attempt, WIFI_ATTEMPTS, exc))
             await asyncio.sleep(2 * attempt)
-    print('{}: giving up; resetting to try again'.format(hw.NETWORK))
-    hw.reset()
+    return None
 
 
 async def server_answers(address, version):
@@ -116,75 +110,113 @@ async def health_check(address, version):
                 healthy = await asyncio.wait_for(
                     server_answers(address, version), SELF_CHECK_TIMEOUT)
             except Exception as exc:  # any failure is just "not healthy"
-                print('health check: {!r}'.format(exc))
+                log('health check: {!r}'.format(exc))
         if healthy:
             label = hw.Partition(hw.Partition.RUNNING).info()[4]
             if pending:
                 hw.Partition.mark_app_valid_cancel_rollback()
-                print('health check passed: {} confirmed, no rollback'.format(
+                log('health check passed: {} confirmed, no rollback'.format(
                     label))
             else:
-                print('health check passed')
+                log('health check passed')
             return
         await asyncio.sleep(1)
     if pending:
-        print('health check failed for {} s: resetting; the bootloader rolls '
-              'back to the previous image'.format(HEALTH_TIMEOUT))
+        log('health check failed for {} s: resetting; the bootloader rolls '
+            'back to the previous image'.format(HEALTH_TIMEOUT))
         hw.reset()
-    print('health check failed for {} s (the image is not pending, so it '
-          'stays)'.format(HEALTH_TIMEOUT))
+    log('health check failed for {} s (the image is not pending, so it '
+        'stays)'.format(HEALTH_TIMEOUT))
 
 
-async def listen():
+async def listen(app):
     """Serves HTTP until the server closes. Returns the OSError that kept
     it from starting rather than raising it: asyncio would report a task
     that fails before anyone awaits it."""
     try:
-        await api.app.start_server(hw.HTTP_HOST, hw.HTTP_PORT)
+        await app.start_server(hw.HTTP_HOST, hw.HTTP_PORT)
     except OSError as exc:
         return exc
 
 
-async def start_server():
+async def start_server(app):
     """The HTTP server's task, once it listens. While its port is taken it
     says so and, on a board (where the socket of the last run may still be
     closing), tries again; the emulated board stops (another program has
     the port)."""
     while True:
-        api.app.server = None
-        server = asyncio.create_task(listen())
+        app.server = None
+        server = asyncio.create_task(listen(app))
         while not server.done():
-            if api.app.server is not None and \
-                    api.app.server.server is not None:
+            if app.server is not None and app.server.server is not None:
                 return server
             await asyncio.sleep(0.01)
         error = await server
         if error.errno != errno.EADDRINUSE:
             raise error
-        print('HTTP server: port {} is in use'.format(hw.HTTP_PORT))
+        log('HTTP server: port {} is in use'.format(hw.HTTP_PORT))
         hw.port_in_use()
         await asyncio.sleep(PORT_RETRY)
+
+
+async def setup_mode(firmware, reason, settings, hostname):
+    """No network to join: the board opens its own access point, sends
+    every DNS name to itself and serves the set-up page (app/setup.py),
+    which saves the config and restarts into it. The page that flashed
+    the board may send the network over the USB console instead (Improv).
+    Loaded only now: a board that joins its network needs none of it."""
+    import captive_dns
+    import improv
+    import setup
+    essid = '{}-{}'.format(hostname, hw.MAC_SUFFIX)
+    networks = hw.scan()
+    address = hw.start_access_point(essid)
+    setup.start(essid, address, networks, hostname, firmware['version'])
+    log('set-up mode: {}'.format(reason))
+    log('set-up mode: join the Wi-Fi network "{}" and open http://{}/ '
+        '({} networks in range)'.format(essid, address, len(networks)))
+    dns = asyncio.create_task(captive_dns.serve(address, hw.DNS_PORT))
+    if hasattr(sys, 'print_exception'):  # MicroPython's console
+        board = setup.Board(firmware['version'], hostname, settings)
+        asyncio.create_task(improv.serve(*improv.console(), board))
+    server = await start_server(setup.app)
+    log('HTTP server on http://{}:{}/ (set-up)'.format(address,
+                                                      hw.HTTP_PORT))
+    try:
+        await server
+    finally:
+        dns.cancel()
+        hw.stop_access_point()
 
 
 async def main():
     firmware = ota.running_image()
     running = hw.Partition(hw.Partition.RUNNING).info()[4]
     state = hw.ota_state()
-    print('firmware {} ({}) on {}, partition {}, {}'.format(
+    log('firmware {} ({}) on {}, partition {}, {}'.format(
         firmware['version'], firmware['project'], hw.CHIP, running, state))
-    config = load_config()
-    if config is None:
+    settings, reason = load_config()
+    hostname = (settings or {}).get('hostname') or 'microdot-esp'
+    address = None
+    if settings is not None:
+        address = await join_wifi(settings)
+        if address is None:
+            reason = 'could not join "{}"'.format(settings.get('wifi_ssid'))
+    if address is None:
+        log(reason)
         if state == 'pending-verify':
             hw.reset()  # an image that cannot run here is rolled back
-        return  # nothing to serve: stay at the REPL to fix the config
-    address = await join_wifi(config)
-    api.setup(config.get('ota_token'), config.get('hostname') or
-              'microdot-esp', firmware)
+        if hw.NETWORK != 'Wi-Fi':
+            return  # no radio for an access point: fix it at the REPL
+        await setup_mode(firmware, reason, settings, hostname)
+        return
+    api.setup(settings.get('ota_token'), hostname, firmware)
     gc.collect()
-    server = await start_server()
+    server = await start_server(api.app)
     # test harnesses (and ESP-IDF's) wait for this line
-    print('IPv4 address: ' + address)
-    print('HTTP server on http://{}:{}/'.format(address, hw.HTTP_PORT))
+    log('IPv4 address: ' + address)
+    log('HTTP server on http://{}:{}/ (http://{}.local/)'.format(
+        address, hw.HTTP_PORT, hostname))
     await health_check(address, firmware['version'])
     await server
 
@@ -198,11 +230,15 @@ def run():
         # a crash resets the device: a new image that crashes is then
         # rolled back, an old one starts afresh
         if hasattr(sys, 'print_exception'):
-            sys.print_exception(exc)
+            # into the Logs page's lines as well as on the console
+            import io
+            text = io.StringIO()
+            sys.print_exception(exc, text)
+            log(text.getvalue().rstrip())
         else:
             import traceback
             traceback.print_exc()
-        print('fatal error: resetting')
+        log('fatal error: resetting')
         hw.reset()
 
 

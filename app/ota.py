@@ -9,6 +9,7 @@ from microdot import HTTPException
 from microdot import ticks_ms, ticks_diff  # also on CPython
 
 import hw
+from logs import log
 import image
 
 BLOCK_SIZE = 4096  # one flash sector, written at once
@@ -77,7 +78,7 @@ async def update(stream, length, expected_sha=None):
     target = refuse_early(length, expected_sha)
     busy = True
     try:
-        print('OTA: receiving an image for {}'.format(target.info()[4]))
+        log('OTA: receiving an image for {}'.format(target.info()[4]))
         return await receive(stream, target, expected_sha)
     finally:
         busy = False

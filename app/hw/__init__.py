@@ -5,8 +5,17 @@
     Partition              esp32.Partition (or the emulated one)
     boot()                 host: the bootloader's slot choice and rollback
     NETWORK                "Wi-Fi", or "Ethernet" on the QEMU image
-    connect_wifi(ssid, password, hostname)   async; the IPv4 address
+    connect_wifi(ssid, password, hostname)   async; the IPv4 address, or
+                           OSError when the join fails
     wifi_connected(), wifi_rssi()            RSSI in dBm, or None
+    scan()                 [(ssid, rssi, secured)]: the networks in range,
+                           strongest first, one entry per SSID, hidden ones
+                           left out
+    start_access_point(essid)  opens an access point without a password;
+                           its IPv4 address (board: 192.168.4.1)
+    stop_access_point()
+    MAC_SUFFIX             "a1b2": the last 4 hex digits of the station MAC
+    DNS_PORT               where the set-up DNS responder listens
     free_heap(), reset()   reset() does not return
     port_in_use()          the HTTP port is taken: host: stops; board: returns
     health_check_sabotaged()  host: True once if a test asked for it
@@ -33,6 +42,10 @@ NETWORK = board.NETWORK
 connect_wifi = board.connect_wifi
 wifi_connected = board.wifi_connected
 wifi_rssi = board.wifi_rssi
+start_access_point = board.start_access_point
+stop_access_point = board.stop_access_point
+MAC_SUFFIX = board.MAC_SUFFIX
+DNS_PORT = board.DNS_PORT
 free_heap = board.free_heap
 reset = board.reset
 port_in_use = board.port_in_use
@@ -42,6 +55,16 @@ CONFIG_PATH = board.CONFIG_PATH
 WEB_DIR = board.WEB_DIR
 HTTP_HOST = board.HTTP_HOST
 HTTP_PORT = board.HTTP_PORT
+
+
+def scan():
+    best = {}
+    # the radio reports each access point: a network with several has
+    # several entries; a hidden one has no name
+    for ssid, rssi, secured in board.radio_scan():
+        if ssid and (ssid not in best or rssi > best[ssid][1]):
+            best[ssid] = (ssid, rssi, secured)
+    return sorted(best.values(), key=lambda found: (-found[1], found[0]))
 
 
 def ota_slot_count():

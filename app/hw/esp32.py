@@ -23,6 +23,7 @@ Partition = esp32.Partition
 
 HTTP_HOST = '0.0.0.0'
 HTTP_PORT = 80
+DNS_PORT = 53
 CONFIG_PATH = '/config.json'  # on the vfs partition, never frozen
 WEB_DIR = '/web'  # the gzipped UI files
 NETWORK = 'Wi-Fi' if openeth is None else 'Ethernet'
@@ -42,6 +43,11 @@ CHIP = image.chip_name(CHIP_ID)
 # made at import, as joining happens once per boot; never on the QEMU
 # variant, whose emulated chip has no radio
 wlan = network.WLAN(network.WLAN.IF_STA) if openeth is None else None
+access_point = network.WLAN(network.WLAN.IF_AP) if wlan else None
+# the station MAC is the chip's base MAC, which unique_id() gives where
+# there is no radio
+mac = wlan.config('mac') if wlan else machine.unique_id()
+MAC_SUFFIX = '%02x%02x' % (mac[-2], mac[-1])
 
 
 def boot():
@@ -75,6 +81,37 @@ async def connect_wifi(ssid, password, hostname, timeout_ms=15000):
             raise OSError('Wi-Fi: no connection to "{}" (status {})'
                           .format(ssid, wlan.status()))
     return wlan.ifconfig()[0]
+
+
+def radio_scan():
+    """(ssid, rssi, secured) of each access point heard; [] without a
+    radio."""
+    if wlan is None:
+        return []
+    wlan.active(True)  # scans need the station interface up
+    found = []
+    for ssid, _, _, rssi, security, hidden in wlan.scan():
+        try:
+            ssid = '' if hidden else ssid.decode()
+        except ValueError:  # not UTF-8: no config could name it
+            continue
+        found.append((ssid, rssi, security != network.WLAN.SEC_OPEN))
+    return found
+
+
+def start_access_point(essid):
+    """Opens an access point without a password; returns its address."""
+    if access_point is None:
+        raise OSError('no Wi-Fi radio on this image')
+    # ESP-IDF takes the AP's settings once the interface is up
+    access_point.active(True)
+    access_point.config(essid=essid, security=network.WLAN.SEC_OPEN)
+    return access_point.ipconfig('addr4')[0]
+
+
+def stop_access_point():
+    if access_point is not None:
+        access_point.active(False)
 
 
 def wifi_connected():

@@ -10,12 +10,22 @@ and checks the image before running it. A reset ends the process with
 RESET_EXIT_CODE; the launcher (tools/device.py) then starts it again, which
 is the next boot.
 
+The Wi-Fi networks in range are the file STATE_DIR/networks.json, a list
+of {"ssid", "password", "rssi"} (and "hidden": true for one that does not
+broadcast its name); the first start writes one open network there,
+"host-network", which its config.json names. scan() lists them (secured:
+a password is set), connect_wifi() joins only with an SSID and password
+that one of them has. The access point is only a state and console lines:
+its address is the loopback one the server listens on.
+
 Settings come from the environment: STATE_DIR (default "state"), BOARD
 (a board of boards/boards.json, whose facts it takes: ESP32_GENERIC_C3
 or ESP32_GENERIC_S3), BOARDS_DIR (the repository's boards/ folder, with
 that registry and boards/<BOARD>/partitions.csv; by default found from
-this file), HTTP_PORT (8080), OTA_TOKEN (overrides the config),
-FIRMWARE_VERSION (of the image put in ota_0 on the first start)."""
+this file), HTTP_PORT (8080), DNS_PORT (5353: 53 needs root), OTA_TOKEN
+(overrides the config), FIRMWARE_VERSION (of the image put in ota_0 on
+the first start), PROVISIONED (0: the first start writes no config.json,
+so the board starts as one fresh from the factory)."""
 import hashlib
 import json
 import os
@@ -79,6 +89,12 @@ NETWORK = 'Wi-Fi'
 HTTP_PORT = int(getenv('HTTP_PORT', '8080'))
 WEB_DIR = getenv('WEB_DIR', join(STATE_DIR, 'web'))
 CONFIG_PATH = join(STATE_DIR, 'config.json')
+NETWORKS_PATH = join(STATE_DIR, 'networks.json')
+DNS_PORT = int(getenv('DNS_PORT', '5353'))
+# the same state folder is the same board: a hash of its path (as given;
+# tools/device.py gives it absolute) stands for the MAC burnt into a chip
+MAC_SUFFIX = ''.join('%02x' % byte for byte in
+                     hashlib.sha256(STATE_DIR.encode()).digest()[:2])
 
 
 def log(message):
@@ -391,7 +407,10 @@ def make_image(version, chip_id=None, project='microdot-esp'):
 
 def first_start():
     """A blank device: erased flash with an image in ota_0 (as `esptool
-    write_flash` leaves it; otadata stays erased), and a config file."""
+    write_flash` leaves it; otadata stays erased) and, unless PROVISIONED
+    is 0, a config file naming the emulated network, which it writes when
+    missing. Only then: a config erased later (a factory reset) stays
+    erased."""
     if not exists(STATE_DIR):
         os.mkdir(STATE_DIR)
     if not exists(FLASH_PATH):
@@ -403,12 +422,18 @@ def first_start():
         Partition(ota_slots()[0][0]).writeblocks(0, make_image(version))
         log('new flash {} ({} MB), image {} written to {}'.format(
             FLASH_PATH, FLASH_SIZE // 0x100000, version, ota_slots()[0][0]))
-    if not exists(CONFIG_PATH):
-        token = ''.join('%02x' % byte for byte in os.urandom(12))
-        with open(CONFIG_PATH, 'w') as f:
-            json.dump({'wifi_ssid': 'host-network', 'wifi_password': '',
-                       'hostname': 'microdot-esp', 'ota_token': token}, f)
-        log('new config {} (OTA token {})'.format(CONFIG_PATH, token))
+        if not exists(CONFIG_PATH) and getenv('PROVISIONED') != '0':
+            token = ''.join('%02x' % byte for byte in os.urandom(12))
+            with open(CONFIG_PATH, 'w') as f:
+                json.dump({'wifi_ssid': 'host-network', 'wifi_password': '',
+                           'hostname': 'microdot-esp', 'ota_token': token},
+                          f)
+            log('new config {} (OTA token {})'.format(CONFIG_PATH, token))
+    if not exists(NETWORKS_PATH):
+        with open(NETWORKS_PATH, 'w') as f:
+            json.dump([{'ssid': 'host-network', 'password': '',
+                        'rssi': -52}], f)
+        log('new emulated Wi-Fi networks in range: {}'.format(NETWORKS_PATH))
 
 
 def boot():
@@ -462,17 +487,82 @@ def boot():
 
 # --- the rest of the board -------------------------------------------------
 
+joined = None  # the network of networks.json the board is on
+access_point = None  # the essid while the access point is open
+
+
+def networks():
+    """The entries of networks.json, checked; none if it is missing."""
+    try:
+        with open(NETWORKS_PATH) as f:
+            text = f.read()
+    except OSError:
+        return []
+    try:
+        found = json.loads(text)
+    except ValueError:
+        raise ValueError(NETWORKS_PATH + ' is not valid JSON')
+    if not isinstance(found, list):
+        raise ValueError(NETWORKS_PATH + ' must hold a list of networks')
+    for number, entry in enumerate(found, 1):
+        if not (isinstance(entry, dict) and
+                isinstance(entry.get('ssid'), str) and
+                isinstance(entry.get('password'), str) and
+                isinstance(entry.get('rssi'), int) and
+                isinstance(entry.get('hidden', False), bool)):
+            raise ValueError(
+                '{}: network {} must be {{"ssid": "<name>", "password": '
+                '"<or empty: open>", "rssi": <dBm, e.g. -52>}}, with '
+                '"hidden": true if it is'.format(NETWORKS_PATH, number))
+    return found
+
+
+def radio_scan():
+    """(ssid, rssi, secured) of each network of networks.json, a hidden one
+    without its name, as a radio hears them."""
+    return [('' if entry.get('hidden') else entry['ssid'], entry['rssi'],
+             entry['password'] != '') for entry in networks()]
+
+
 async def connect_wifi(ssid, password, hostname):
-    """No radio here: the host's loopback stands for the Wi-Fi network."""
+    """Joins a network of networks.json, if the SSID and password are one's;
+    the host's loopback address is the board's on it."""
+    global joined
+    joined = None
+    named = [entry for entry in networks() if entry['ssid'] == ssid]
+    if not named:
+        raise OSError('Wi-Fi: no connection to "{}" (no such network in {})'
+                      .format(ssid, NETWORKS_PATH))
+    right = [entry for entry in named if entry['password'] == password]
+    if not right:
+        raise OSError('Wi-Fi: no connection to "{}" (wrong password: not '
+                      'the one in {})'.format(ssid, NETWORKS_PATH))
+    joined = max(right, key=lambda entry: entry['rssi'])
     return HTTP_HOST
 
 
 def wifi_connected():
-    return True
+    return joined is not None
 
 
 def wifi_rssi():
-    return -52  # a plausible signal, so the UI has something to show
+    return None if joined is None else joined['rssi']
+
+
+def start_access_point(essid):
+    """Opens the emulated access point: the server's own address is its."""
+    global access_point
+    access_point = essid
+    log('wifi: access point "{}" open, no password, address {}'.format(
+        essid, HTTP_HOST))
+    return HTTP_HOST
+
+
+def stop_access_point():
+    global access_point
+    if access_point is not None:
+        log('wifi: access point "{}" closed'.format(access_point))
+        access_point = None
 
 
 def free_heap():

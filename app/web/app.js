@@ -1,6 +1,7 @@
 // The device's web UI: status kept live over Server-Sent Events (with
 // /api/status polled while the stream is down), a firmware upload that waits
-// for the device to come back on its new version, and a reboot button.
+// for the device to come back on its new version, the settings (Wi-Fi,
+// hostname, OTA token, reboot, factory reset) and the logs, live.
 // Plain browser JavaScript, no build step.
 'use strict';
 
@@ -9,6 +10,9 @@ var POLL_MS = 2000;        // while the event stream is down
 var FETCH_TIMEOUT_MS = 4000;
 var REBOOT_TIMEOUT_MS = 90000;  // a board with a slow Wi-Fi join takes a while
 var TOKEN_KEY = 'ota-token';
+var LOG_LIMIT = 30000;     // characters of log the page keeps
+var LOG_STALE_MS = 40000;  // the log stream sends a ping every 15 s
+var LOG_RETRY_MS = 2000;
 var CHIPS = {0: 'ESP32', 2: 'ESP32-S2', 5: 'ESP32-C3', 9: 'ESP32-S3',
              12: 'ESP32-C2', 13: 'ESP32-C6', 16: 'ESP32-H2'};
 
@@ -20,6 +24,11 @@ var streamRetryAt = 0;
 var pollTimer = null;
 var confirming = null;     // version just installed, not yet confirmed valid
 var upload = null;         // the XMLHttpRequest of the running upload
+var settings = null;       // {wifi_ssid, hostname} as the device sent them
+var logStream = null;      // the AbortController of the open log stream
+var logId = 'none';        // the last log event's id (none: from the start)
+var logSeen = 0;           // when the log stream last sent something
+var logTimer = null;
 
 function byId(id) {
   return document.getElementById(id);
@@ -475,12 +484,8 @@ function send(file, token, digest) {
 // --- reboot -----------------------------------------------------------------
 
 function reboot() {
-  var token = byId('token').value.trim();
-  if (!token) {
-    showMessage('reboot-result', 'err', 'Enter the OTA token above first.');
-    byId('token').focus();
-    return;
-  }
+  var token = tokenFor('reboot-result');
+  if (!token) return;
   var name = last && last.hostname || 'the device';
   var question = 'Reboot ' + name + ' now? It is offline for a few seconds.';
   if (!window.confirm(question)) {
@@ -522,6 +527,307 @@ function reboot() {
   });
 }
 
+// --- settings ---------------------------------------------------------------
+
+// The token typed above, or '' after saying it is needed (in element `id`)
+function tokenFor(id) {
+  var token = byId('token').value.trim();
+  if (!token) {
+    showMessage(id, 'err', 'Enter the OTA token above first.');
+    byId('token').focus();
+  }
+  return token;
+}
+
+// fetch() with the OTA token (and JSON, if `body`); resolves to the answer
+// {status, text, data}; forgets a token the device refuses
+function authorized(method, path, body) {
+  var token = byId('token').value.trim();
+  var headers = {'Authorization': 'Bearer ' + token};
+  if (body) headers['Content-Type'] = 'application/json';
+  return fetch(path, {
+    method: method, headers: headers, cache: 'no-store',
+    body: body ? JSON.stringify(body) : undefined
+  }).then(function (response) {
+    return response.text().then(function (text) {
+      var data = null;
+      try {
+        data = JSON.parse(text);
+      } catch (error) {
+        // not JSON: errorText() shows the text
+      }
+      if (response.status === 401) saveToken('');
+      else if (response.ok) saveToken(token);
+      return {status: response.status, text: text, data: data || {}};
+    });
+  });
+}
+
+function unreachable(id) {
+  return function (error) {
+    showMessage(id, 'err', 'Could not reach the device: ' + error.message);
+  };
+}
+
+var FIELDS = ['wifi_ssid', 'wifi_password', 'hostname'];
+
+function field(name) {
+  return byId('f-' + name);
+}
+
+function fieldError(name, text) {
+  var element = byId('f-' + name + '-err');
+  element.textContent = text;
+  element.hidden = !text;
+  if (text) field(name).setAttribute('aria-invalid', 'true');
+  else field(name).removeAttribute('aria-invalid');
+}
+
+// Fills the form from the device; then `done`, if given, says how it went
+function loadSettings(done) {
+  if (!byId('token').value.trim()) return;
+  authorized('GET', '/api/settings').then(function (answer) {
+    if (answer.status !== 200) {
+      showMessage('settings-result', 'err', 'Could not read the settings: ' +
+        errorText(answer.status, answer.text));
+      return;
+    }
+    settings = answer.data;
+    field('wifi_ssid').value = settings.wifi_ssid;
+    field('wifi_password').value = '';
+    field('hostname').value = settings.hostname;
+    FIELDS.forEach(function (name) {
+      fieldError(name, '');
+    });
+    byId('settings-fields').disabled = false;
+    if (typeof done === 'function') done();
+    else byId('settings-result').hidden = true;
+  }, unreachable('settings-result'));
+}
+
+// What the form changes: a password goes with a new network (empty: an
+// open one) or when one is typed
+function changes() {
+  var changed = {};
+  var ssid = field('wifi_ssid').value;
+  var password = field('wifi_password').value;
+  var hostname = field('hostname').value.trim();
+  if (ssid !== settings.wifi_ssid) changed.wifi_ssid = ssid;
+  if (password || 'wifi_ssid' in changed) changed.wifi_password = password;
+  if (hostname !== settings.hostname) changed.hostname = hostname;
+  return changed;
+}
+
+function saveSettings() {
+  if (!tokenFor('settings-result') || !settings) return;
+  var changed = changes();
+  FIELDS.forEach(function (name) {
+    fieldError(name, '');
+  });
+  if (!Object.keys(changed).length) {
+    showMessage('settings-result', 'err', 'Nothing to save: no setting ' +
+      'was changed.');
+    return;
+  }
+  var before = last;
+  byId('settings-fields').disabled = true;
+  showMessage('settings-result', 'busy', 'Saving…');
+  authorized('POST', '/api/settings', changed).then(function (answer) {
+    if (answer.status !== 200) {
+      byId('settings-fields').disabled = false;
+      var name = answer.data.field;
+      if (answer.status === 400 && FIELDS.indexOf(name) >= 0) {
+        fieldError(name, answer.data.error);
+        field(name).focus();
+        showMessage('settings-result', 'err', 'Not saved: see the field ' +
+          'marked.');
+      } else {
+        showMessage('settings-result', 'err', 'Not saved: ' +
+          errorText(answer.status, answer.text));
+      }
+      return;
+    }
+    showMessage('settings-result', 'busy', 'Saved. The device restarts…');
+    waitForRestart(before, function (seconds) {
+      showMessage('settings-result', 'busy', 'Saved. Waiting for the ' +
+        'device to restart… ' + seconds + ' s');
+    }, function (status) {
+      if (!status) {
+        showMessage('settings-result', 'err', 'The device has not come ' +
+          'back after ' + REBOOT_TIMEOUT_MS / 1000 + ' s.' +
+          ('wifi_ssid' in changed ? ' It may be on the new network now, ' +
+          'or in set-up mode (its own access point) if it could not join.' :
+          ''));
+        return;
+      }
+      received(status, connectionState());
+      loadSettings(function () {
+        showMessage('settings-result', 'ok', 'Saved. The device is back ' +
+          'as ' + status.hostname + ' (' + status.hostname + '.local).');
+      });
+    });
+  }, function (error) {
+    byId('settings-fields').disabled = false;
+    unreachable('settings-result')(error);
+  });
+}
+
+function rotateToken() {
+  if (!tokenFor('token-result')) return;
+  if (!window.confirm('Make a new OTA token? The current one stops ' +
+      'working at once: tools and scripts that use it need the new one.')) {
+    return;
+  }
+  authorized('POST', '/api/settings/token').then(function (answer) {
+    var token = answer.data.ota_token;
+    if (answer.status !== 200 || !token) {
+      showMessage('token-result', 'err', 'No new token: ' +
+        errorText(answer.status, answer.text));
+      return;
+    }
+    byId('token').value = token;
+    saveToken(token);
+    byId('new-token').value = token;
+    byId('new-token-box').hidden = false;
+    showMessage('token-result', 'ok', 'The device has a new OTA token; the ' +
+      'old one no longer works.');
+  }, unreachable('token-result'));
+}
+
+function copyToken() {
+  var element = byId('new-token');
+  element.select();
+  var copied = navigator.clipboard ?
+    navigator.clipboard.writeText(element.value) : Promise.reject();
+  copied.catch(function () {
+    if (!document.execCommand('copy')) throw new Error();
+  }).then(function () {
+    setText('copy-hint', 'Copied. Keep it where your tools can use it.');
+  }, function () {
+    setText('copy-hint', 'Selected: press Ctrl+C (or ⌘C) to copy it.');
+  });
+}
+
+function factoryReset() {
+  if (!tokenFor('reboot-result')) return;
+  var name = last && last.hostname || 'the device';
+  if (!window.confirm('Erase all settings of ' + name + '? It forgets its ' +
+      'Wi-Fi network, hostname and OTA token, and restarts in set-up ' +
+      'mode: join the Wi-Fi access point it opens to set it up again. A ' +
+      'new OTA token will be made then.')) {
+    return;
+  }
+  authorized('POST', '/api/factory-reset').then(function (answer) {
+    if (answer.status !== 200) {
+      showMessage('reboot-result', 'err', 'Factory reset refused: ' +
+        errorText(answer.status, answer.text));
+      return;
+    }
+    saveToken('');
+    byId('token').value = '';
+    settings = null;
+    byId('settings-fields').disabled = true;
+    // nameless now, it opens its access point under the default name
+    showMessage('reboot-result', 'ok', 'Settings erased. ' + name +
+      ' restarts in set-up mode: join its Wi-Fi access point, ' +
+      'microdot-esp-…, to set it up again.');
+  }, unreachable('reboot-result'));
+}
+
+// --- logs -------------------------------------------------------------------
+
+function setLogState(text) {
+  var element = byId('logs-state');
+  element.className = 'small';
+  element.textContent = text;
+}
+
+// The Logs view streams while it is open
+function startLogs() {
+  if (!logStream && byId('logs-view').open && tokenFor('logs-state')) {
+    readLogs();
+  }
+}
+
+function stopLogs() {
+  var stream = logStream;
+  logStream = null;
+  clearTimeout(logTimer);
+  if (stream) stream.abort();
+}
+
+// The stream of /api/logs/stream, read with fetch() (EventSource cannot
+// send the token): all that is kept, then each new line; reopened after a
+// break from the last event's id, so no line comes twice
+function readLogs() {
+  var stream = new AbortController();
+  logStream = stream;
+  logSeen = Date.now();
+  setLogState('Connecting…');
+  fetch('/api/logs/stream', {
+    headers: {'Authorization': 'Bearer ' + byId('token').value.trim(),
+              'Last-Event-ID': logId},
+    cache: 'no-store', signal: stream.signal
+  }).then(function (response) {
+    if (!response.ok) {
+      return response.text().then(function (text) {
+        if (response.status === 401) saveToken('');
+        stopLogs();
+        showMessage('logs-state', 'err', 'Logs refused: ' +
+          errorText(response.status, text));
+      });
+    }
+    setLogState('Live');
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var pending = '';
+    function next(result) {
+      if (result.done) throw new Error('the stream ended');
+      logSeen = Date.now();
+      pending += decoder.decode(result.value, {stream: true});
+      var end = pending.indexOf('\n\n');
+      while (end >= 0) {
+        logEvent(pending.slice(0, end));
+        pending = pending.slice(end + 2);
+        end = pending.indexOf('\n\n');
+      }
+      return reader.read().then(next);
+    }
+    return reader.read().then(next);
+  }).catch(function () {
+    if (logStream !== stream) return;  // stopped
+    setLogState('Connection lost, reconnecting…');
+    logTimer = setTimeout(readLogs, LOG_RETRY_MS);
+  });
+}
+
+function logEvent(block) {
+  var data = [];
+  block.split('\n').forEach(function (line) {
+    if (line.slice(0, 6) === 'data: ') data.push(line.slice(6));
+    else if (line.slice(0, 4) === 'id: ') logId = line.slice(4);
+  });
+  if (data.length) appendLog(data.join('\n'));
+}
+
+// Adds text to the log, whose oldest lines go past LOG_LIMIT; follows the
+// end unless the reader has scrolled up
+function appendLog(text) {
+  var box = byId('log');
+  var following = box.scrollHeight - box.scrollTop - box.clientHeight < 30;
+  var all = box.textContent + text;
+  if (all.length > LOG_LIMIT) {
+    all = all.slice(all.indexOf('\n', all.length - LOG_LIMIT) + 1);
+  }
+  box.textContent = all;
+  if (following) box.scrollTop = box.scrollHeight;
+}
+
+// A device that lost power sends nothing more, not even the pings
+setInterval(function () {
+  if (logStream && Date.now() - logSeen > LOG_STALE_MS) logStream.abort();
+}, 1000);
+
 // --- start ------------------------------------------------------------------
 
 byId('token').value = savedToken();
@@ -536,6 +842,25 @@ byId('cancel').addEventListener('click', function () {
   if (upload) upload.abort();
 });
 byId('reboot').addEventListener('click', reboot);
+// The Settings and Logs views ask the device only while they are open
+byId('token').addEventListener('change', function () {
+  if (byId('settings-view').open) loadSettings();
+  startLogs();
+});
+byId('settings-view').addEventListener('toggle', function () {
+  if (byId('settings-view').open) loadSettings();
+});
+byId('logs-view').addEventListener('toggle', function () {
+  if (byId('logs-view').open) startLogs();
+  else stopLogs();
+});
+byId('settings').addEventListener('submit', function (event) {
+  event.preventDefault();
+  saveSettings();
+});
+byId('rotate').addEventListener('click', rotateToken);
+byId('copy').addEventListener('click', copyToken);
+byId('factory-reset').addEventListener('click', factoryReset);
 fetchStatus().then(function (status) {
   received(status, connectionState());  // the stream tells whether it is live
 }, function () {

@@ -96,14 +96,18 @@ class Device:
     starts it again after each reset), its console read like a serial port:
     every line is kept in `console`."""
 
-    def __init__(self):
+    def __init__(self, provisioned=True):
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
         self.state_dir = pathlib.Path(tempfile.mkdtemp(prefix='ui-device-'))
         self.console = []
         env = dict(os.environ, HTTP_PORT=str(self.port),
                    STATE_DIR=str(self.state_dir), OTA_TOKEN=TOKEN,
-                   HEALTH_TIMEOUT=str(HEALTH_TIMEOUT))
+                   HEALTH_TIMEOUT=str(HEALTH_TIMEOUT), DNS_PORT='0')
+        if not provisioned:
+            # fresh from the factory: set-up mode, and its own new token
+            del env['OTA_TOKEN']
+            env['PROVISIONED'] = '0'
         self.process = subprocess.Popen(
             [sys.executable, str(LAUNCHER)], env=env, cwd=str(ROOT),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

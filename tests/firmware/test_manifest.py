@@ -17,7 +17,8 @@ CORE = {'__init__', 'body', 'chunked', 'urlencoded', 'segments', 'cookies',
         'files', 'streaming', 'streams', 'errors', 'vary', 'headers',
         'subapps', 'microdot'}
 NEVER_FROZEN = {'jinja', 'asgi', 'wsgi', 'test_client', 'utemplate'}
-APP = {'main.py', 'api.py', 'ota.py', 'image.py', 'hw/__init__.py',
+APP = {'main.py', 'api.py', 'ota.py', 'image.py', 'config.py', 'logs.py',
+       'setup.py', 'captive_dns.py', 'improv.py', 'hw/__init__.py',
        'hw/esp32.py', 'hw/otadata.py'}
 PORT_MANIFEST = 'include $(PORT_DIR)/boards/manifest.py'
 

@@ -319,15 +319,25 @@ class FileFlash:
         raise AssertionError('the device never wrote those bytes')
 
 
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 class HostDevice(FileFlash, Device):
     """The emulated board: tools/device.py in its own process group, its
     output fed to the Dut's console, with a state folder (flash file,
-    config) that outlives restarts."""
+    config) that outlives restarts. Its first start writes the config,
+    which names the one emulated Wi-Fi network it also writes (networks.json
+    in the state folder: "host-network", open), so it joins that. Its DNS
+    responder (set-up mode) listens on `dns_port`, of its own."""
 
     kind = 'host'
 
     def __init__(self, dut, msg_queue, state_dir, port, mpy_dir,
-                 board='ESP32_GENERIC_C3', health_timeout=10, cpython=False):
+                 board='ESP32_GENERIC_C3', health_timeout=10, cpython=False,
+                 provisioned=True):
         super().__init__(dut, board)
         self.msg_queue = msg_queue
         self.state_dir = pathlib.Path(state_dir)
@@ -339,9 +349,18 @@ class HostDevice(FileFlash, Device):
                         Firmware(images.app_image('3.0.0',
                                                   code_size=100 * 1024),
                                  '3.0.0', 'test-app')]
+        self.dns_port = free_udp_port()
         self.env = dict(os.environ, OTA_TOKEN=self.token, BOARD=board,
                         FIRMWARE_VERSION=self.firmware.version,
-                        HEALTH_TIMEOUT=str(health_timeout))
+                        HEALTH_TIMEOUT=str(health_timeout),
+                        DNS_PORT=str(self.dns_port))
+        self.provisioned = provisioned
+        if not provisioned:
+            # fresh from the factory: no config, so set-up mode, whose new
+            # token no override may hide; two tries at a network that
+            # fails before set-up mode, not five
+            del self.env['OTA_TOKEN']
+            self.env.update(PROVISIONED='0', WIFI_ATTEMPTS='2')
         self.runtime = ['--cpython'] if cpython else ['--mpy', str(mpy_dir)]
         self.process = None
 
@@ -353,8 +372,14 @@ class HostDevice(FileFlash, Device):
              str(self.state_dir), '--port', str(self.endpoint[1]),
              '--board', self.board.name] + self.runtime,
             env=self.env, start_new_session=True)
-        self.wait_ready()
+        if self.provisioned:
+            self.wait_ready()
         self.mark_started()
+
+    def write_console(self, data):
+        """Types `data` on the board's USB console (its stdin)."""
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
 
     def kill(self):
         if self.process and self.process.poll() is None:
