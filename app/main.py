@@ -189,6 +189,20 @@ async def setup_mode(firmware, reason, settings, hostname):
         hw.stop_access_point()
 
 
+async def console_setup(firmware, settings, hostname):
+    """No radio for an access point (the QEMU image): the network can be
+    given over the USB console (Improv) on MicroPython, else at the REPL,
+    where Ctrl-C leads."""
+    if not hasattr(sys, 'print_exception'):
+        return
+    import improv
+    import setup
+    log('set-up: waiting for the network over the USB console (Improv), '
+        'or Ctrl-C for the REPL')
+    await improv.serve(*improv.console(),
+                       setup.Board(firmware['version'], hostname, settings))
+
+
 async def main():
     firmware = ota.running_image()
     running = hw.Partition(hw.Partition.RUNNING).info()[4]
@@ -207,7 +221,8 @@ async def main():
         if state == 'pending-verify':
             hw.reset()  # an image that cannot run here is rolled back
         if hw.NETWORK != 'Wi-Fi':
-            return  # no radio for an access point: fix it at the REPL
+            await console_setup(firmware, settings, hostname)
+            return
         await setup_mode(firmware, reason, settings, hostname)
         return
     api.setup(settings.get('ota_token'), hostname, firmware)

@@ -160,9 +160,9 @@ def device(request, hil_target, hil_builds, hil_port, tmp_path):
     config = request.config
     board = config.getoption('hil_board')
     dut = request.getfixturevalue('dut')
+    marker = request.node.get_closest_marker('device_options')
+    options = marker.kwargs if marker else {}
     if hil_target == 'host':
-        marker = request.node.get_closest_marker('device_options')
-        options = marker.kwargs if marker else {}
         device = HostDevice(dut, request.getfixturevalue('msg_queue'),
                             tmp_path / 'state', hil_port,
                             request.getfixturevalue('mpy_dir'), board,
@@ -171,7 +171,8 @@ def device(request, hil_target, hil_builds, hil_port, tmp_path):
         device = QemuDevice(dut, board, hil_port, *hil_builds,
                             cli_args=request.getfixturevalue('qemu_cli_args'),
                             extra_args=request.getfixturevalue(
-                                'qemu_extra_args'))
+                                'qemu_extra_args'),
+                            provisioned=options.get('provisioned', True))
     else:
         ssid, _, password = required(config, 'hil_wifi').partition(':')
         device = BoardDevice(dut, board, (ssid, password), *hil_builds)

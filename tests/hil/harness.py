@@ -418,8 +418,9 @@ class QemuDevice(FileFlash, Device):
     answer_deadline = 5
 
     def __init__(self, dut, board, port, firmware, update, unconfirmed,
-                 cli_args, extra_args):
+                 cli_args, extra_args, provisioned=True):
         super().__init__(dut, board)
+        self.provisioned = provisioned
         self.cli_args = cli_args
         self.extra_args = extra_args
         self.flash_path = dut.qemu.image_path
@@ -430,12 +431,18 @@ class QemuDevice(FileFlash, Device):
 
     def start(self):
         # a fresh image: MicroPython makes its filesystem, the app finds no
-        # config and stops at the REPL
+        # config and, with no radio for set-up mode, waits for the network
+        # over the console (Improv); provision() interrupts it for the REPL
         self.expect(r'config: /config\.json is missing')
-        self.expect(r'^>>> ')
-        self.provision()
-        self.wait_ready()
+        self.expect(r'set-up: waiting for the network over the USB console')
+        if self.provisioned:
+            self.provision()
+            self.wait_ready()
         self.mark_started()
+
+    def write_console(self, data):
+        """Types `data` on the board's console."""
+        self.dut.write(data)
 
     def power_cycle(self):
         from pytest_embedded_qemu import Qemu

@@ -3,7 +3,8 @@ answers every DNS name with its own address and serves the set-up page;
 given a network, through the page or over the USB console (Improv), it
 restarts, joins and confirms itself. On the emulated board, whose network
 is the state folder's networks.json (host-network, open); QEMU's image has
-no radio, so it stays at the REPL there (harness.QemuDevice.start)."""
+no radio: with no config it waits for the network over its console
+(Improv) alone, which the last test checks there too."""
 import json
 import re
 import socket
@@ -136,3 +137,18 @@ def test_a_network_that_cannot_be_joined_leads_back_to_set_up(device):
     device.expect(r'attempt 1 of \d+ failed')
     device.expect(r'set-up mode: could not join "gone"')
     set_up_mode(device)
+
+
+@pytest.mark.targets('host', 'qemu')
+def test_improv_on_the_console_gives_the_board_its_network(device):
+    if device.kind == 'host':
+        set_up_mode(device)
+    else:
+        device.expect(r'set-up: waiting for the network over the USB console')
+    device.write_console(improv(3, b''))  # device info
+    device.expect(r'IMPROV\x01\x04[^\n]*microdot-esp')
+    # the emulated board's network; QEMU's Ethernet takes any name
+    device.write_console(improv_wifi('host-network', ''))
+    device.expect(r'IMPROV\x01\x01\x01\x04')  # provisioned
+    device.wait_ready()
+    device.expect(r'health check passed')
