@@ -137,8 +137,10 @@ def make(tag, firmware_dir, dist_dir, out_dir):
                        'parts': [{'path': merged, 'offset': 0}]})
     for package in packages:
         shutil.copyfile(str(package), str(out_dir / package.name))
+    # the version is the images' (the tag), which the board reports over
+    # Improv after flashing: ESP Web Tools compares the two
     (out_dir / 'manifest.json').write_text(json.dumps({
-        'name': 'microdot-esp', 'version': version,
+        'name': 'microdot-esp', 'version': tag,
         'new_install_prompt_erase': True, 'builds': builds}, indent=2) + '\n')
     (out_dir / 'index.html').write_text(PAGE.format(
         version=version,
