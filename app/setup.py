@@ -106,7 +106,9 @@ def describe(request):
 def save(request):
     wanted, error = settings(request.json, place['hostname'])
     if error:
-        return {'error': error}, 400
+        # as the settings page's answers: config.check() names the field
+        field = error.split(' ')[0] if wanted else None
+        return {'error': error, 'field': field}, 400
     config.save(hw.CONFIG_PATH, wanted)
     log('set-up: config saved; restarting to join "{}" as {}.local'.format(
         wanted['wifi_ssid'], wanted['hostname']))

@@ -82,6 +82,7 @@ def test_the_page_refuses_bad_fields_by_name(device):
                                 {'Content-Type': 'application/json'})
         assert answer.status == 400, answer
         assert answer.json()['error'].startswith(named + ' '), answer
+        assert answer.json()['field'] == named
     assert not (device.state_dir / 'config.json').exists()
 
 
