@@ -97,3 +97,36 @@ def pytest_configure(config):
                 encoding, serialization.PrivateFormat.TraditionalOpenSSL,
                 serialization.NoEncryption()))
     os.environ['MICRODOT_TEST_CERTS'] = folder
+    # where tests on both runtimes write files: never the work tree
+    os.environ['MICRODOT_TEST_TMP'] = tempfile.mkdtemp(prefix='microdot-test-')
+
+
+def tree_status():
+    """What `git status` lists (new and changed files), or None outside
+    a git checkout."""
+    import subprocess
+    try:
+        out = subprocess.run(['git', 'status', '--porcelain',
+                              '--untracked-files=all'], cwd=str(ROOT),
+                             capture_output=True, text=True, timeout=60)
+    except OSError:
+        return None
+    return set(out.stdout.splitlines()) if out.returncode == 0 else None
+
+
+def pytest_sessionstart(session):
+    session.config.tree_before = tree_status()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run fails if the tests left files in the work tree: they write
+    under temporary folders only."""
+    before = getattr(session.config, 'tree_before', None)
+    after = tree_status()
+    if before is None or after is None:
+        return
+    left = sorted(after - before)
+    if left:
+        print('\nthe tests left files in the work tree (write under a '
+              'temporary folder instead):\n' + '\n'.join(left))
+        session.exitstatus = 1

@@ -1,7 +1,6 @@
 """A MicroPython server (framework from .mpy) behind TLS, with a CPython
 client reusing one connection for several requests."""
 import os
-import pathlib
 import socket
 import ssl
 import subprocess

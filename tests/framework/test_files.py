@@ -3,7 +3,8 @@ import os
 from microdot import Microdot, send_file
 from microdot.test_client import TestClient
 
-DIR = 'files-test-tmp'
+# under the run's temporary folder (tests/conftest.py), on both runtimes
+DIR = os.getenv('MICRODOT_TEST_TMP') + '/files'
 
 
 def setup_files():
