@@ -25,6 +25,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))
 sys.path.insert(0, str(ROOT / 'firmware'))
+import build  # noqa: E402  (firmware/build.py: the image's version)
 import build_mpy  # noqa: E402
 import webassets_gen  # noqa: E402  (the firmware's packing of the web UI)
 
@@ -37,15 +38,13 @@ def say(message):
 
 
 def firmware_version():
-    """`git describe --tags` when the repository has a tag, else a
-    placeholder: the version of the image the emulated board starts with."""
+    """The version of the image the emulated board starts with: the one
+    firmware/build.py would put in a real image (FIRMWARE_VERSION, else
+    git describe), or a placeholder outside a git checkout."""
     try:
-        result = subprocess.run(['git', 'describe', '--tags', '--dirty'],
-                                cwd=str(ROOT), capture_output=True, text=True)
-    except OSError:
+        return build.project_version()
+    except build.Failure:
         return '0.1.0-host'
-    version = result.stdout.strip()
-    return version[:31] if result.returncode == 0 and version else '0.1.0-host'
 
 
 def token_hint(state):

@@ -9,7 +9,6 @@ esp_ota_set_boot_partition() and its bootloader do."""
 import binascii
 import struct
 
-SECTOR_SIZE = 4096
 ENTRY_FORMAT = '<I20sII'
 ENTRY_SIZE = 32
 BLANK = 0xFFFFFFFF  # erased flash

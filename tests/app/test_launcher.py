@@ -21,6 +21,7 @@ def start_until(state, wanted):
     console up to there."""
     env = dict(os.environ, HTTP_PORT=str(free_port()))
     env.pop('OTA_TOKEN', None)
+    env.pop('FIRMWARE_VERSION', None)
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / 'tools' / 'device.py'), '--state',
          str(state)], env=env, stdout=subprocess.PIPE,
@@ -47,3 +48,13 @@ def test_every_start_tells_where_the_ota_token_is(tmp_path):
     second = start_until(tmp_path, 'OTA token')
     assert '--- OTA token: {} ("ota_token" in {})'.format(
         token, config) in second
+
+
+def test_the_emulated_image_has_the_version_a_build_would_give(tmp_path):
+    # one reader of the repository's version: firmware/build.py's
+    described = subprocess.run(
+        ['git', 'describe', '--tags', '--always', '--dirty'], cwd=str(ROOT),
+        capture_output=True, text=True).stdout.strip()
+    assert described, 'git describe gave nothing (a git checkout is needed)'
+    console = start_until(tmp_path, ', partition ota_0')
+    assert 'firmware {} (microdot-esp) on '.format(described) in console
