@@ -13,6 +13,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FRAMEWORK_TESTS = ROOT / 'tests' / 'framework'
+RUNNER = ROOT / 'tests' / 'mp_runner.py'  # also the app tests' runner
 TEST_DIRS = (FRAMEWORK_TESTS, ROOT / 'tests' / 'extensions')
 from runtimes import MICROPYTHON, marker_results  # noqa: E402
 
@@ -58,8 +59,8 @@ def results_of(module, mpy_path):
         env = dict(os.environ, MICROPYPATH=mpy_path,
                    MICRODOT_TEST_PORT=str(free_port_range()))
         proc = subprocess.run(
-            [MICROPYTHON, '-X', 'heapsize=8M', str(FRAMEWORK_TESTS / 'mp_runner.py'),
-             module], capture_output=True, text=True, timeout=300, env=env,
+            [MICROPYTHON, '-X', 'heapsize=8M', str(RUNNER), module,
+             'microdot'], capture_output=True, text=True, timeout=300, env=env,
             cwd=str(FRAMEWORK_TESTS))
         results = marker_results(proc.stdout)
         results['@@output'] = proc.stdout + proc.stderr

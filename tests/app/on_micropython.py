@@ -62,7 +62,7 @@ def results_of(module, app_mpy, tmp_path_factory):
     if module not in _results:
         scratch = tmp_path_factory.mktemp(module + '-micropython')
         proc = subprocess.run(
-            [MICROPYTHON, str(HERE / 'mp_runner.py'), module] +
+            [MICROPYTHON, str(HERE.parent / 'mp_runner.py'), module] +
             list(APP_MODULES), capture_output=True, text=True, timeout=300,
             env=micropython_env(app_mpy, APP_TEST_DIR=str(scratch)),
             cwd=str(scratch))

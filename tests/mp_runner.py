@@ -1,17 +1,19 @@
-"""Runs the top-level tests of one tests/app module on the MicroPython unix
-port and prints a marker line per test (see tests/runtimes.py). Started
-by tests/app/on_micropython.py with the app modules compiled to .mpy
-first on the path; it stops if one of them came from elsewhere.
+"""Runs the top-level tests of one test module on the MicroPython unix port
+and prints a marker line per test (tests/runtimes.py reads them). The
+callers (tests/test_micropython.py for the framework's tests,
+tests/app/on_micropython.py for the app's) put the compiled .mpy files
+first on MICROPYPATH, then the test folders; the runner stops if one of the
+named modules came from elsewhere than its .mpy file.
 
-    micropython mp_runner.py TEST_MODULE APP_MODULE...
+    micropython mp_runner.py TEST_MODULE MODULE...
 """
 import asyncio
 import sys
 
 for name in sys.argv[2:]:
-    app_module = __import__(name)
-    if not app_module.__file__.endswith('.mpy'):
-        print('@@ERROR', name, 'was imported from', app_module.__file__,
+    compiled = __import__(name)
+    if not compiled.__file__.endswith('.mpy'):
+        print('@@ERROR', name, 'was imported from', compiled.__file__,
               'instead of its compiled .mpy file')
         sys.exit(1)
 
