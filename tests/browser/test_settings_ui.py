@@ -39,6 +39,16 @@ def call(device, method, path, token, body=None):
         return error.code, json.load(error)
 
 
+def dismissed(page, button):
+    """Clicks `button` and says no to the question it asks; the questions
+    asked."""
+    questions = []
+    page.once('dialog', lambda dialog: (questions.append(dialog.message),
+                                        dialog.dismiss()))
+    page.get_by_role('button', name=button).click()
+    return questions
+
+
 def saved_config(device):
     return json.loads((device.state_dir / 'config.json').read_text())
 
@@ -185,10 +195,7 @@ def test_a_new_token_is_shown_once(page, device):
     open_view(page, 'Settings')
     enter_token(page, TOKEN)
     expect(page.get_by_label('Hostname')).to_be_enabled()
-    questions = []
-    page.once('dialog', lambda dialog: (questions.append(dialog.message),
-                                        dialog.dismiss()))
-    page.get_by_role('button', name='New OTA token…').click()
+    questions = dismissed(page, 'New OTA token…')
     expect(page.locator('#new-token-box')).to_be_hidden()
     assert len(questions) == 1 and 'stops working at once' in questions[0]
     assert not [request for request in asked(page) if 'token' in request]
@@ -221,10 +228,7 @@ def test_factory_reset_asks_first_then_erases(page, device):
     open_view(page, 'Settings')
     enter_token(page, TOKEN)
     expect(page.get_by_label('Hostname')).to_be_enabled()
-    questions = []
-    page.once('dialog', lambda dialog: (questions.append(dialog.message),
-                                        dialog.dismiss()))
-    page.get_by_role('button', name='Factory reset…').click()
+    questions = dismissed(page, 'Factory reset…')
     expect(page.locator('#reboot-result')).to_be_hidden()
     assert len(questions) == 1
     assert 'restarts in set-up mode' in questions[0]
