@@ -31,10 +31,10 @@ import os
 from microdot import Microdot, Request, Response, send_file, __version__
 from microdot.auth import TokenAuth, compare_digest
 from microdot.files import etag_matches
-from microdot import ticks_ms, ticks_diff  # also on CPython
 from microdot.sse import with_sse
 
 import config
+from config import exists
 import hw
 import logs
 import ota
@@ -71,7 +71,7 @@ Request.max_body_length = 1024
 
 app = Microdot()
 auth = TokenAuth()
-started = ticks_ms()
+started = hw.ticks_ms()
 device = {'token': None, 'hostname': 'microdot-esp',
           'version': 'unknown', 'project': 'unknown'}
 # The settings a client may change here (the OTA token has its own route).
@@ -100,7 +100,7 @@ def status():
         'partition': running.info()[4],
         'ota_state': hw.ota_state(),
         'chip': hw.CHIP,
-        'uptime_s': ticks_diff(ticks_ms(), started) // 1000,
+        'uptime_s': hw.ticks_diff(hw.ticks_ms(), started) // 1000,
         'free_heap': hw.free_heap(),
         'wifi_rssi': hw.wifi_rssi(),
         'hostname': device['hostname'],
@@ -188,14 +188,6 @@ async def reboot(request):
     print('reboot asked over HTTP')
     reboot_soon()
     return {'rebooting': True}
-
-
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def content_type(name):

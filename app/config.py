@@ -5,6 +5,8 @@
     save(path, config)            whole or not at all
     erase(path)                   factory reset
     new_token()                   24 random hex digits
+    exists(path)                  a file or folder is there (MicroPython
+                                  has no os.path)
     check(fields)                 what is wrong with fields, or None
 
 save() writes PATH.new and renames it over PATH. A rename that replaces a
@@ -17,6 +19,14 @@ import os
 
 FIELDS = ('wifi_ssid', 'wifi_password', 'hostname', 'ota_token')
 HOST_CHARS = '-0123456789abcdefghijklmnopqrstuvwxyz'
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
 
 
 def discard(path):

@@ -1,6 +1,7 @@
 """The console's lines in RAM, for the web UI's Logs page.
 
     log('Wi-Fi: connected')   prints it, as print() does, and keeps it
+    log_exception(exc)        logs its traceback
     seq, text = since(seq)    lines logged after seq (0: from the start)
     await wait(seq)           returns once something is logged after seq
     lines()                   all the text kept
@@ -18,6 +19,8 @@ days may have no room for one 4 KB block, which lines() needs.
 Only what the app logs here is kept: the ESP-IDF bootloader's output comes
 before MicroPython starts, and plain print() calls reach the console only."""
 import asyncio
+import io
+import sys
 
 SIZE = 4096
 BOOT = 1024
@@ -44,6 +47,17 @@ def log(*args):
                 end -= 1
             data = data[:end] + b'...'
         keep(data + b'\n')
+
+
+def log_exception(exc):
+    text = io.StringIO()
+    if hasattr(sys, 'print_exception'):  # MicroPython
+        sys.print_exception(exc, text)
+    else:
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__,
+                                  file=text)
+    log(text.getvalue().rstrip())
 
 
 def keep(data):

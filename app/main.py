@@ -25,7 +25,7 @@ import sys
 
 import config
 import hw
-from logs import log
+from logs import log, log_exception
 
 hw.boot()  # on the host: the bootloader's slot choice, before anything else
 
@@ -37,6 +37,7 @@ HEALTH_TIMEOUT = int(hw.setting('HEALTH_TIMEOUT') or 60)  # seconds
 WIFI_ATTEMPTS = int(hw.setting('WIFI_ATTEMPTS') or 5)
 SELF_CHECK_TIMEOUT = 5  # seconds for the server to answer itself
 PORT_RETRY = 5  # seconds between tries while the HTTP port is taken
+MICROPYTHON = sys.implementation.name == 'micropython'
 
 
 def load_config():
@@ -102,8 +103,8 @@ async def health_check(address, version):
     within HEALTH_TIMEOUT seconds (the bootloader then rolls back)."""
     sabotaged = hw.health_check_sabotaged()
     pending = hw.ota_state() == 'pending-verify'
-    started = api.ticks_ms()
-    while api.ticks_diff(api.ticks_ms(), started) < HEALTH_TIMEOUT * 1000:
+    started = hw.ticks_ms()
+    while hw.ticks_diff(hw.ticks_ms(), started) < HEALTH_TIMEOUT * 1000:
         healthy = False
         if not sabotaged and hw.wifi_connected():
             try:
@@ -176,7 +177,7 @@ async def setup_mode(firmware, reason, settings, hostname):
     log('set-up mode: join the Wi-Fi network "{}" and open http://{}/ '
         '({} networks in range)'.format(essid, address, len(networks)))
     dns = asyncio.create_task(captive_dns.serve(address, hw.DNS_PORT))
-    if hasattr(sys, 'print_exception'):  # MicroPython's console
+    if MICROPYTHON:  # Improv on the USB console
         board = setup.Board(firmware['version'], hostname, settings)
         asyncio.create_task(improv.serve(*improv.console(), board))
     server = await start_server(setup.app)
@@ -193,7 +194,7 @@ async def console_setup(firmware, settings, hostname):
     """No radio for an access point (the QEMU image): the network can be
     given over the USB console (Improv) on MicroPython, else at the REPL,
     where Ctrl-C leads."""
-    if not hasattr(sys, 'print_exception'):
+    if not MICROPYTHON:
         return
     import improv
     import setup
@@ -244,15 +245,7 @@ def run():
     except Exception as exc:
         # a crash resets the device: a new image that crashes is then
         # rolled back, an old one starts afresh
-        if hasattr(sys, 'print_exception'):
-            # into the Logs page's lines as well as on the console
-            import io
-            text = io.StringIO()
-            sys.print_exception(exc, text)
-            log(text.getvalue().rstrip())
-        else:
-            import traceback
-            traceback.print_exc()
+        log_exception(exc)
         log('fatal error: resetting')
         hw.reset()
 

@@ -6,7 +6,6 @@ import binascii
 import hashlib
 
 from microdot import HTTPException
-from microdot import ticks_ms, ticks_diff  # also on CPython
 
 import hw
 from logs import log
@@ -97,18 +96,18 @@ async def receive(stream, target, expected_sha=None):
     index = 0  # the next block of the partition to write
     filled = 0
     total = 0
-    window_start = ticks_ms()
+    window_start = hw.ticks_ms()
     window_total = 0
     while True:
         data = await read_some(stream, min(READ_SIZE, BLOCK_SIZE - filled))
         end = not data
-        if ticks_diff(ticks_ms(), window_start) >= RATE_WINDOW * 1000:
+        if hw.ticks_diff(hw.ticks_ms(), window_start) >= RATE_WINDOW * 1000:
             if total - window_total < BLOCK_SIZE and not end:
                 raise UpdateError(408, 'the upload is too slow: %d bytes in '
                                   'the last %d seconds, a device needs at '
                                   'least %d' % (total - window_total,
                                                 RATE_WINDOW, BLOCK_SIZE))
-            window_start = ticks_ms()
+            window_start = hw.ticks_ms()
             window_total = total
         if data:
             total += len(data)

@@ -41,12 +41,10 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import boards  # noqa: E402
-import partitions  # noqa: E402
+from app_formats import image, partition_table  # noqa: E402
 import sizes  # noqa: E402
 
 VERSIONS = HERE / 'versions.env'
-DESC_OFFSET = 32  # esp_app_desc_t in an app image
-DESC_MAGIC = 0xABCD5432
 VERSION_BYTES = 31  # the descriptor's version field is 32 bytes with a NUL
 
 
@@ -307,19 +305,15 @@ def esptool_command():
     return [sys.executable, '-m', 'esptool'], major >= 5
 
 
-def app_descriptor(image):
+def app_descriptor(path):
     """(version, project name) from an app image's esp_app_desc_t."""
-    with open(str(image), 'rb') as f:
-        head = f.read(DESC_OFFSET + 256)
-    magic = int.from_bytes(head[DESC_OFFSET:DESC_OFFSET + 4], 'little')
-    if magic != DESC_MAGIC:
-        raise Failure('{} has no app descriptor (0x{:08X} at offset 32)'.format(
-            image, magic))
-    start = DESC_OFFSET + 16
-
-    def text(field):
-        return field.split(b'\0')[0].decode('ascii', 'replace')
-    return text(head[start:start + 32]), text(head[start + 32:start + 64])
+    with open(str(path), 'rb') as f:
+        head = f.read(image.CHECK_SIZE)
+    try:
+        found = image.describe(head)
+    except image.ImageError as exc:
+        raise Failure('{}: {}'.format(path, exc))
+    return found['version'], found['project']
 
 
 def collect(steps, board, build_dir, out_dir, version):
@@ -349,8 +343,8 @@ def collect(steps, board, build_dir, out_dir, version):
                       'boards/firmware.cmake did not set PROJECT_VER (is '
                       'CONFIG_APP_EXCLUDE_PROJECT_VER_VAR=n in '
                       'boards/{}/sdkconfig.board?)'.format(found, version, board))
-    table = partitions.read(boards.get(board).folder / 'partitions.csv')
-    app_offset = partitions.ota_slots(table)[0].offset
+    table = partition_table.read(boards.get(board).folder / 'partitions.csv')
+    app_offset = partition_table.ota_slots(table)[0].offset
     if int(flasher['app']['offset'], 16) != app_offset:
         raise Failure('ESP-IDF put the app at {}, boards/{}/partitions.csv has '
                       'ota_0 at 0x{:x}: the build did not use the board\'s '

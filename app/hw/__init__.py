@@ -20,6 +20,8 @@
     port_in_use()          the HTTP port is taken: host: stops; board: returns
     health_check_sabotaged()  host: True once if a test asked for it
     setting(name)          host: an environment override, e.g. OTA_TOKEN
+    ticks_ms(), ticks_diff(a, b)   a millisecond clock for intervals
+                           (MicroPython's time module's; host: on CPython too)
     CONFIG_PATH, WEB_DIR, HTTP_HOST, HTTP_PORT
 """
 import sys
@@ -55,6 +57,8 @@ CONFIG_PATH = board.CONFIG_PATH
 WEB_DIR = board.WEB_DIR
 HTTP_HOST = board.HTTP_HOST
 HTTP_PORT = board.HTTP_PORT
+ticks_ms = board.ticks_ms
+ticks_diff = board.ticks_diff
 
 
 def scan():

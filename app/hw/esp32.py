@@ -7,6 +7,7 @@ mpconfigvariant_QEMU.cmake) has no Wi-Fi but QEMU's emulated Ethernet,
 through the openeth module; the network is joined through it there."""
 import asyncio
 import gc
+from time import ticks_ms, ticks_diff  # noqa: F401 (hw's interface)
 
 import esp32
 import machine

@@ -32,7 +32,21 @@ import os
 import struct
 import sys
 
+try:
+    from time import ticks_ms, ticks_diff  # the MicroPython unix port
+except ImportError:  # CPython
+    from time import monotonic
+
+    def ticks_ms():
+        return int(monotonic() * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+import config
+from config import exists
 import image
+import partition_table
 from hw import otadata
 
 RESET_EXIT_CODE = 75  # tells the launcher to start the device again
@@ -47,14 +61,6 @@ def getenv(name, default=None):
 
 def join(*parts):
     return '/'.join(parts)
-
-
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def boards_dir():
@@ -103,69 +109,21 @@ def log(message):
 
 # --- the partition table ---------------------------------------------------
 
-TYPES = {'app': 0, 'data': 1}
-SUBTYPES = {
-    'app': {'factory': 0x00, 'test': 0x20},
-    'data': {'ota': 0x00, 'phy': 0x01, 'nvs': 0x02, 'coredump': 0x03,
-             'nvs_keys': 0x04, 'efuse': 0x05, 'undefined': 0x06,
-             'fat': 0x81, 'spiffs': 0x82, 'littlefs': 0x83},
-}
-
-
-def parse_size(text):
-    text = text.strip().upper()
-    scale = 1
-    if text.endswith('K'):
-        scale, text = 1024, text[:-1]
-    elif text.endswith('M'):
-        scale, text = 1024 * 1024, text[:-1]
-    return int(text, 0) * scale
-
-
-def read_table(path):
-    """The partitions of an ESP-IDF partition CSV file, as tuples (label,
-    type, subtype, offset, size). An empty offset follows the previous
-    partition, aligned as ESP-IDF does (64 KB for apps, 4 KB for data)."""
-    table = []
-    end = 0x9000  # after the bootloader and the partition table
-    with open(path) as f:
-        lines = f.read().split('\n')
-    for number, line in enumerate(lines, 1):
-        line = line.split('#')[0].strip()
-        if not line:
-            continue
-        fields = [field.strip() for field in line.split(',')]
-        where = '{} line {}'.format(path, number)
-        if len(fields) < 5:
-            raise ValueError(where + ': expected name, type, subtype, offset, '
-                             'size')
-        label, kind, subtype, offset, size = fields[:5]
-        if kind not in TYPES:
-            raise ValueError(where + ': type must be app or data, not ' + kind)
-        if kind == 'app' and subtype.startswith('ota_'):
-            subtype_id = 0x10 + int(subtype[4:])
-        elif subtype in SUBTYPES[kind]:
-            subtype_id = SUBTYPES[kind][subtype]
-        else:
-            raise ValueError(where + ': unknown subtype ' + subtype)
-        align = 0x10000 if kind == 'app' else 0x1000
-        offset = parse_size(offset) if offset else (end + align - 1) // align \
-            * align
-        size = parse_size(size)
-        if offset % align or offset < end:
-            raise ValueError(where + ': offset 0x%x overlaps the previous '
-                             'partition or is not aligned to 0x%x'
-                             % (offset, align))
-        if offset + size > FLASH_SIZE:
-            raise ValueError(where + ': partition ends past the %d MB flash'
-                             % (FLASH_SIZE // 0x100000))
-        table.append((label, TYPES[kind], subtype_id, offset, size))
-        end = offset + size
-    return table
-
-
 TABLE_PATH = join(boards_dir(), BOARD, 'partitions.csv')
-TABLE = None  # read by boot()
+
+
+def read_table():
+    """The board's partition table, checked as the firmware build checks
+    it: a table the build would refuse stops the emulated board too."""
+    try:
+        table = partition_table.read(TABLE_PATH)
+    except partition_table.TableError as exc:
+        raise SystemExit(str(exc))
+    problems = partition_table.check(table, FLASH_SIZE, TABLE_PATH)
+    if problems:
+        raise SystemExit('\n'.join(problems))
+    return table
+TABLE = None  # read by boot(): partition_table.Partition entries
 running_label = None  # the slot boot() chose
 
 
@@ -222,53 +180,57 @@ class Partition:
         elif id == Partition.BOOT:
             id = boot_label()
         for entry in TABLE:
-            if entry[0] == id:
+            if entry.name == id:
                 self.entry = entry
                 return
         raise ValueError('no partition labelled {}'.format(id))
 
     def __repr__(self):
-        label, kind, subtype, offset, size = self.entry
+        entry = self.entry
         return '<Partition type={}, subtype={}, address={}, size={}, ' \
-            'label={}, encrypted=False>'.format(kind, subtype, offset, size,
-                                                label)
+            'label={}, encrypted=False>'.format(entry.type, entry.subtype,
+                                                entry.offset, entry.size,
+                                                entry.name)
 
     @classmethod
     def find(cls, type=TYPE_APP, subtype=0xff, label=None):
-        return [cls(entry[0]) for entry in TABLE
-                if entry[1] == type and subtype in (0xff, entry[2]) and
-                label in (None, entry[0])]
+        return [cls(entry.name) for entry in TABLE
+                if entry.type == type and subtype in (0xff, entry.subtype)
+                and label in (None, entry.name)]
 
     def info(self):
-        label, kind, subtype, offset, size = self.entry
-        return (kind, subtype, offset, size, label, False)
+        entry = self.entry
+        return (entry.type, entry.subtype, entry.offset, entry.size,
+                entry.name, False)
 
-    def check(self, block, length, offset):
+    def flash_address(self, block, length, offset):
+        """The flash address of `length` bytes at `offset` in `block`;
+        OSError EINVAL if they are not all inside the partition."""
         start = block * BLOCK_SIZE + offset
-        if start < 0 or start + length > self.entry[4]:
+        if start < 0 or start + length > self.entry.size:
             raise OSError(22, 'access past the end of partition ' +
-                          self.entry[0])
-        return self.entry[3] + start
+                          self.entry.name)
+        return self.entry.offset + start
 
     def readblocks(self, block, buf, offset=0):
-        flash_read(self.check(block, len(buf), offset), buf)
+        flash_read(self.flash_address(block, len(buf), offset), buf)
 
     def writeblocks(self, block, buf, offset=None):
         """Without `offset` the blocks are erased first, as the real
         method does; with it the caller must have erased them."""
-        address = self.check(block, len(buf), offset or 0)
+        address = self.flash_address(block, len(buf), offset or 0)
         if offset is None:
             erase = (len(buf) + BLOCK_SIZE - 1) // BLOCK_SIZE * BLOCK_SIZE
-            flash_erase(self.check(block, erase, 0), erase)
+            flash_erase(self.flash_address(block, erase, 0), erase)
         flash_write(address, bytes(buf))
 
     def ioctl(self, op, arg):
         if op == 4:  # block count
-            return self.entry[4] // BLOCK_SIZE
+            return self.entry.size // BLOCK_SIZE
         if op == 5:  # block size
             return BLOCK_SIZE
         if op == 6:  # erase a block
-            flash_erase(self.check(arg, BLOCK_SIZE, 0), BLOCK_SIZE)
+            flash_erase(self.flash_address(arg, BLOCK_SIZE, 0), BLOCK_SIZE)
             return 0
         return None
 
@@ -277,16 +239,16 @@ class Partition:
         esp_ota_get_next_update_partition() chooses it."""
         slots = ota_slots()
         for index, entry in enumerate(slots):
-            if entry[0] == running_label:
-                return Partition(slots[(index + 1) % len(slots)][0])
-        return Partition(slots[0][0])
+            if entry.name == running_label:
+                return Partition(slots[(index + 1) % len(slots)].name)
+        return Partition(slots[0].name)
 
     def set_boot(self):
         """Makes this slot boot next, once its image has been checked
         (esp_ota_set_boot_partition(): checksum, hash, chip)."""
         if verify_slot(self.entry) is None:
             raise OSError(ERR_OTA_VALIDATE_FAILED)
-        select_slot(self.entry[2] - 0x10)
+        select_slot(self.entry.subtype - 0x10)
 
     @classmethod
     def mark_app_valid_cancel_rollback(cls):
@@ -304,9 +266,7 @@ class Partition:
 
 
 def ota_slots():
-    return sorted([entry for entry in TABLE
-                   if entry[1] == 0 and 0x10 <= entry[2] < 0x20],
-                  key=lambda entry: entry[2])
+    return partition_table.ota_slots(TABLE)
 
 
 def otadata_partition():
@@ -345,14 +305,14 @@ def boot_label():
     index = otadata.active(entries)
     slots = ota_slots()
     if index < 0:
-        return slots[0][0]
-    return slots[entries[index].slot(len(slots))][0]
+        return slots[0].name
+    return slots[entries[index].slot(len(slots))].name
 
 
 def verify_slot(entry):
     """Reads the image in a slot and checks it (header, chip, segments,
     checksum, appended hash); returns its descriptor, or None."""
-    offset, size = entry[3], entry[4]
+    offset, size = entry.offset, entry.size
     buf = bytearray(BLOCK_SIZE)
     view = memoryview(buf)
     flash_read(offset, buf)
@@ -372,7 +332,7 @@ def verify_slot(entry):
             position += length
         return desc
     except image.ImageError as exc:
-        log('{}: no valid app image: {}'.format(entry[0], exc))
+        log('{}: no valid app image: {}'.format(entry.name, exc))
         return None
 
 
@@ -419,15 +379,14 @@ def first_start():
             chunk = b'\xff' * 0x10000
             for _ in range(FLASH_SIZE // len(chunk)):
                 f.write(chunk)
-        Partition(ota_slots()[0][0]).writeblocks(0, make_image(version))
+        Partition(ota_slots()[0].name).writeblocks(0, make_image(version))
         log('new flash {} ({} MB), image {} written to {}'.format(
-            FLASH_PATH, FLASH_SIZE // 0x100000, version, ota_slots()[0][0]))
+            FLASH_PATH, FLASH_SIZE // 0x100000, version, ota_slots()[0].name))
         if not exists(CONFIG_PATH) and getenv('PROVISIONED') != '0':
-            token = ''.join('%02x' % byte for byte in os.urandom(12))
-            with open(CONFIG_PATH, 'w') as f:
-                json.dump({'wifi_ssid': 'host-network', 'wifi_password': '',
-                           'hostname': 'microdot-esp', 'ota_token': token},
-                          f)
+            token = config.new_token()
+            config.save(CONFIG_PATH, {
+                'wifi_ssid': 'host-network', 'wifi_password': '',
+                'hostname': 'microdot-esp', 'ota_token': token})
             log('new config {} (OTA token {})'.format(CONFIG_PATH, token))
     if not exists(NETWORKS_PATH):
         with open(NETWORKS_PATH, 'w') as f:
@@ -439,7 +398,7 @@ def first_start():
 def boot():
     """The bootloader: chooses and checks the image to run."""
     global TABLE, running_label, sabotaged
-    TABLE = read_table(TABLE_PATH)
+    TABLE = read_table()
     first_start()
     if exists(HEALTH_FLAG):
         os.remove(HEALTH_FLAG)
@@ -457,7 +416,7 @@ def boot():
     for index in (0, 1):
         if entries[index].state == otadata.PENDING_VERIFY:
             # the image booted last time and was never confirmed
-            label = slots[entries[index].slot(len(slots))][0]
+            label = slots[entries[index].slot(len(slots))].name
             log('otadata[{}]: the image in {} was not confirmed: marked '
                 'aborted, rolling back'.format(index, label))
             write_entry(part, index, entries[index].seq, otadata.ABORTED)
@@ -480,9 +439,9 @@ def boot():
         # boots from a blank otadata as confirmed
         write_entry(part, 0, slot + 1, otadata.VALID)
         log('set actual ota_seq={} in otadata[0]'.format(slot + 1))
-    running_label = slots[slot][0]
+    running_label = slots[slot].name
     log('loaded app from partition {} at offset 0x{:x}'.format(
-        running_label, slots[slot][3]))
+        running_label, slots[slot].offset))
 
 
 # --- the rest of the board -------------------------------------------------

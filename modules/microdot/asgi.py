@@ -27,8 +27,8 @@ PATH_SAFE = "/:@!$&'()*+,;="
 
 class Stream(Body):
     """A request body that the server hands over in pieces, taken one at a
-    time by fill(); more than `limit` bytes in all is refused with 413.
-    readline() and readexactly() come from Body."""
+    time by receive_piece(); more than `limit` bytes in all is refused with
+    413. readline() and readexactly() come from Body."""
 
     def __init__(self, receive, limit):
         self.receive = receive
@@ -36,17 +36,17 @@ class Stream(Body):
         self.pending = b''
         self.done = False
 
-    async def fill(self):
+    async def receive_piece(self):
         message = await self.receive()
         if not message:  # a receive() with nothing to give (test doubles)
             self.done = True
             return
         if message['type'] == 'http.disconnect':
             raise EOFError('the client has gone')
-        self.take(message.get('body', b''))
+        self.add_piece(message.get('body', b''))
         self.done = not message.get('more_body')
 
-    def take(self, data):
+    def add_piece(self, data):
         self.limit -= len(data)
         if self.limit < 0:
             raise HTTPException(413)
@@ -56,7 +56,7 @@ class Stream(Body):
         """Reads up to `n` bytes (all that is left if `n` is negative); b''
         at the end of the body."""
         while not self.done and (n < 0 or not self.pending):
-            await self.fill()
+            await self.receive_piece()
         if n < 0:
             n = len(self.pending)
         data = self.pending[:n]

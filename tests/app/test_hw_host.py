@@ -21,7 +21,8 @@ ROOT = HERE.parents[1]
 CHECKS = sorted(name for name in dir(checks) if name.startswith('check_'))
 RUNTIMES = ['cpython', 'micropython']
 # the hw package and what it imports, as the firmware freezes them
-MODULES = ['hw/__init__.py', 'hw/host.py', 'hw/otadata.py', 'image.py']
+MODULES = ['hw/__init__.py', 'hw/host.py', 'hw/otadata.py', 'image.py',
+           'partition_table.py', 'config.py']
 # what the emulation reads from the environment: only what a test gives
 SETTINGS = ('STATE_DIR', 'DNS_PORT', 'PROVISIONED', 'OTA_TOKEN',
             'FIRMWARE_VERSION', 'HTTP_PORT', 'WEB_DIR')

@@ -46,9 +46,11 @@ def image(compiled, tmp_path):
         (overlay / 'hw').mkdir(parents=True)
         for mpy in (folder / 'hw').glob('*.mpy'):
             (overlay / 'hw' / mpy.name).symlink_to(mpy)
-        host = frozen.manifest_eval.Frozen(
-            str(ROOT / 'app' / 'hw' / 'host.py'), 'hw/host.py', None)
-        frozen.compile_files([host], overlay)
+        # the emulated board and its partition table reader, never frozen
+        host = [frozen.manifest_eval.Frozen(str(ROOT / 'app' / target),
+                                            target, None)
+                for target in ('hw/host.py', 'partition_table.py')]
+        frozen.compile_files(host, overlay)
         # .frozen last: the unix port's own asyncio lives there
         return '{}:{}:.frozen'.format(overlay, folder), folder, overlay, sizes
     return make

@@ -2,9 +2,11 @@
 then each board's manifest evaluated: every path it names exists, the
 port's default manifest is included, the framework extensions frozen are
 the board's list (and the README's), and nothing frozen imports a
-framework module that is left out."""
+framework module that is left out. The README's lists of what every image
+freezes and of the core modules are the manifest's."""
 import ast
 import os
+import pathlib
 import re
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from firmware_paths import BOARDS, ROOT
 import frozen
 import manifest_eval
+import readme
 
 CORE = {'__init__', 'body', 'chunked', 'urlencoded', 'segments', 'cookies',
         'files', 'streaming', 'streams', 'errors', 'vary', 'headers',
@@ -124,10 +127,8 @@ def declared_extensions(board):
 def readme_extensions():
     """board -> extensions, from the table in the README's "Build and flash
     your board" section."""
-    text = (ROOT / 'README.md').read_text()
-    section = text.split('## Build and flash your board', 1)[1].split('\n## ')[0]
     boards = {}
-    for line in section.splitlines():
+    for line in readme.section('## Build and flash your board').splitlines():
         found = re.match(r'\| `(ESP32_\w+)` \|', line)
         if found:
             cells = line.split('|')
@@ -174,6 +175,79 @@ def test_the_board_lists():
     assert declared_extensions('ESP32_GENERIC_C3') == ['sse', 'auth']
     assert declared_extensions('ESP32_GENERIC_S3') == [
         'sse', 'auth', 'websocket', 'cors', 'session']
+
+
+# --- what the README says every image freezes ----------------------------
+
+def every_image():
+    """{target: source} of what manifest.py freezes on every board (with no
+    extensions): the framework core, the app, the web UI."""
+    files = manifest_eval.evaluate(ROOT / 'manifest.py', extensions=[]).files
+    return {f.target: f.source for f in files}
+
+
+def framework(targets):
+    return {t[len('microdot/'):-3] for t in targets
+            if t.startswith('microdot/')}
+
+
+def test_readme_says_what_every_image_freezes():
+    where = 'README.md, "Build and flash your board", the paragraph ' \
+        '"Every image freezes ..."'
+    section = readme.section('## Build and flash your board')
+    assert 'Every image freezes' in section, where + ' is missing'
+    paragraph = section[section.index('Every image freezes'):]
+    paragraph = ' '.join(paragraph.split('\n\n')[0].split())
+    frozen_now = every_image()
+
+    listed = re.search(r'the framework core \(([^)]*)\)', paragraph)
+    assert listed, where + ': no "the framework core (`...`)"'
+    core = framework(frozen_now)
+    assert set(re.findall(r'`(\w+)`', listed.group(1))) == core, \
+        '{}: the core is manifest.py\'s CORE: {}'.format(where, sorted(core))
+
+    # the app's modules, frozen ones first, then after "; not" the others
+    listed = re.search(r'the app \(([^;)]*);([^)]*)\)', paragraph)
+    assert listed, where + ': no "the app (`...`; not `...`)"'
+    app = ROOT / 'app'
+    frozen_app = {t for t, source in frozen_now.items()
+                  if pathlib.Path(source).is_relative_to(app)}
+    others = {p.relative_to(app).as_posix() for p in app.rglob('*.py')} - \
+        frozen_app
+    assert set(re.findall(r'`([\w/]+\.py)`', listed.group(1))) == \
+        frozen_app, '{}: manifest.py freezes from app/ {}'.format(
+            where, sorted(frozen_app))
+    assert set(re.findall(r'`([\w/]+\.py)`', listed.group(2))) == others, \
+        '{}: after "; not", the app modules that are not frozen: {}'.format(
+            where, sorted(others))
+
+    listed = re.search(r'Never frozen: (.*?)\. ', paragraph)
+    assert listed, where + ': no "Never frozen: `...`."'
+    never = set(re.findall(r'`(\w+)`', listed.group(1)))
+    assert never == NEVER_FROZEN, '{}: never frozen are {}'.format(
+        where, sorted(NEVER_FROZEN))
+    for name in never:
+        with pytest.raises(manifest_eval.ManifestError) as caught:
+            manifest_eval.evaluate(ROOT / 'manifest.py', extensions=[name])
+        assert 'cannot be frozen' in str(caught.value)
+
+
+def test_readme_module_table_is_the_core_package():
+    rows = {}
+    for line in readme.section('### Modules').splitlines():
+        found = re.match(r'\| `(\w+)\.py` \| ([^|]*) \|', line)
+        if found:
+            rows[found.group(1)] = found.group(2).strip()
+    # the core every image freezes, and the test client; extensions have
+    # their own sections
+    expected = framework(every_image()) | {'test_client'}
+    assert set(rows) == expected, \
+        'README.md, "### Modules": the table lists the core modules ' \
+        '(manifest.py\'s CORE) and test_client, not extensions; extra {}, ' \
+        'missing {}'.format(sorted(set(rows) - expected),
+                            sorted(expected - set(rows)))
+    # what `import microdot` loads (tests/test_lazy_modules.py: no submodule)
+    assert [name for name in rows if rows[name] == 'yes'] == ['__init__']
 
 
 def microdot_imports(path):

@@ -8,10 +8,10 @@ import pytest
 
 from firmware_paths import BOARDS, ROOT
 import boards
-import partitions
+from app_formats import partition_table
 import sizes
 
-MB = partitions.MB
+MB = partition_table.MB
 FLASH = {name: boards.get(name).flash_size for name in BOARDS}
 
 
@@ -30,8 +30,8 @@ def esp_idf_defs():
 
 @pytest.mark.parametrize('board', BOARDS)
 def test_table_is_valid_and_laid_out_for_ota(board):
-    table = partitions.read(csv_path(board))
-    assert partitions.check(table, FLASH[board], str(csv_path(board))) == []
+    table = partition_table.read(csv_path(board))
+    assert partition_table.check(table, FLASH[board], str(csv_path(board))) == []
     for part in table:
         align = 0x10000 if part.type == 0 else 0x1000
         assert part.offset % align == 0, part
@@ -41,16 +41,16 @@ def test_table_is_valid_and_laid_out_for_ota(board):
         assert before.offset + before.size <= after.offset
     assert ordered[-1].offset + ordered[-1].size <= FLASH[board]
 
-    slots = partitions.ota_slots(table)
+    slots = partition_table.ota_slots(table)
     assert [part.name for part in slots] == ['ota_0', 'ota_1']
     assert slots[0].size == slots[1].size
     assert slots[0].offset == 0x10000  # where the build puts the app
     assert not [p for p in table if p.type == 0 and p.subtype == 0x00], \
         'a factory app would boot instead of the OTA slots after an erase'
-    otadata = partitions.find(table, 'otadata')
+    otadata = partition_table.find(table, 'otadata')
     assert (otadata.type, otadata.subtype, otadata.size) == (1, 0x00, 0x2000)
-    assert partitions.find(table, 'nvs').size >= 0x3000
-    vfs = partitions.find(table, 'vfs')  # MicroPython mounts it at /
+    assert partition_table.find(table, 'nvs').size >= 0x3000
+    vfs = partition_table.find(table, 'vfs')  # MicroPython mounts it at /
     assert (vfs.type, vfs.subtype) == (1, 0x81)
 
 
@@ -59,14 +59,14 @@ def test_esp_idf_reads_the_same_table(board):
     defs = esp_idf_defs()
     text = csv_path(board).read_text()
     theirs = defs.PartitionTable.from_csv(text)
-    theirs.verify(partition_table_offset=partitions.TABLE_OFFSET)
+    theirs.verify(partition_table_offset=partition_table.TABLE_OFFSET)
     theirs.verify_size_fits(FLASH[board])
-    ours = partitions.read(csv_path(board))
+    ours = partition_table.read(csv_path(board))
     assert [(p.name, p.type, p.subtype, p.offset, p.size) for p in theirs] == \
         [(p.name, p.type, p.subtype, p.offset, p.size) for p in ours]
     # the binary table the bootloader reads, encoded by each side
-    assert partitions.encode(ours) == theirs.to_binary()
-    back = defs.PartitionTable.from_binary(partitions.encode(ours))
+    assert partition_table.encode(ours) == theirs.to_binary()
+    back = defs.PartitionTable.from_binary(partition_table.encode(ours))
     assert [(p.name, p.offset, p.size) for p in back] == \
         [(p.name, p.offset, p.size) for p in ours]
 
@@ -76,7 +76,7 @@ def test_app_slot_leaves_headroom(board):
     """The slot holds the generic image (boards/boards.json says how big
     and where that figure comes from), the frozen set's whole budget, and a
     margin for MicroPython and ESP-IDF to grow."""
-    slot = partitions.app_slot_size(partitions.read(csv_path(board)))
+    slot = partition_table.app_slot_size(partition_table.read(csv_path(board)))
     facts = boards.get(board)
     assert facts.generic_image_source
     assert slot - facts.generic_image >= \
@@ -109,7 +109,7 @@ def test_broken_tables_are_refused_with_a_reason(case, tmp_path):
     text, reason = BROKEN[case]
     path = tmp_path / 'partitions.csv'
     path.write_text('# Name, Type, SubType, Offset, Size\n' + text)
-    problems = partitions.check(partitions.read(path), 4 * MB, str(path))
+    problems = partition_table.check(partition_table.read(path), 4 * MB, str(path))
     assert any(reason in problem for problem in problems), problems
     assert all(str(path) in problem for problem in problems)
 
@@ -120,7 +120,7 @@ def test_unreadable_lines_name_the_file_line_and_field(tmp_path):
                           ('x, code, nvs, 0x9000, 0x1000', 'type "code"'),
                           ('x, app, nvs, 0x10000, 0x1000', 'subtype "nvs"')):
         path.write_text('# comment\n' + line + '\n')
-        with pytest.raises(partitions.TableError) as caught:
-            partitions.read(path)
+        with pytest.raises(partition_table.TableError) as caught:
+            partition_table.read(path)
         assert '{} line 2'.format(path) in str(caught.value)
         assert message in str(caught.value)

@@ -15,7 +15,7 @@ import pytest
 from firmware_paths import ROOT
 import build
 import check
-import partitions
+from app_formats import partition_table
 import webassets_gen
 
 sys.path.insert(0, str(ROOT / 'tests' / 'hil'))
@@ -250,10 +250,10 @@ def firmware_folder(folder, board='ESP32_GENERIC_C3', version='2.0.0'):
     chip = {'ESP32_GENERIC_C3': 'esp32c3', 'ESP32_GENERIC_S3': 'esp32s3'}[board]
     folder.mkdir(parents=True)
     app = images.app_image(version, chip)
-    table = partitions.read(ROOT / 'boards' / board / 'partitions.csv')
+    table = partition_table.read(ROOT / 'boards' / board / 'partitions.csv')
     merged = bytearray(b'\xff' * (0x10000 + len(app)))
     merged[0:len(app)] = app  # an image where the bootloader goes
-    merged[0x8000:0x8000 + 0xC00] = partitions.encode(table)
+    merged[0x8000:0x8000 + 0xC00] = partition_table.encode(table)
     merged[0x10000:] = app
     (folder / 'firmware.bin').write_bytes(bytes(merged))
     (folder / 'micropython.bin').write_bytes(app)

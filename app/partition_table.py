@@ -5,8 +5,11 @@ checked, and encoded as the binary table the bootloader reads at 0x8000.
     problems = check(table, flash_size=4 * MB)   # [] when the table is valid
     slot = app_slot_size(table)                  # bytes an app image may use
 
-The firmware tools use it for the size report and the flash offsets; the
-tests compare it with an independent parser (esp-idf-defs)."""
+The one reader of the format: the emulated board (hw/host.py) lays out its
+flash with it, on CPython and MicroPython, and the firmware tools take it
+from here for the size report and the flash offsets. The tests compare it
+with an independent parser (esp-idf-defs). Not frozen: on a board, ESP-IDF
+reads the table."""
 import collections
 import hashlib
 import struct
@@ -75,11 +78,14 @@ def read(path):
         if kind not in TYPES:
             raise TableError('{}: type "{}" must be app or data'.format(
                 where, kind))
-        if subtype not in SUBTYPES[kind]:
+        known = SUBTYPES[kind]
+        if subtype not in known:
+            # by number: MicroPython's dicts do not keep their order
             raise TableError('{}: subtype "{}" is not one of {} for {} '
-                             'partitions'.format(where, subtype,
-                                                 ', '.join(SUBTYPES[kind]),
-                                                 kind))
+                             'partitions'.format(
+                                 where, subtype,
+                                 ', '.join(sorted(known, key=known.get)),
+                                 kind))
         align = APP_ALIGN if kind == 'app' else DATA_ALIGN
         if offset:
             offset = parse_number(offset, where, 'offset')
@@ -92,7 +98,7 @@ def read(path):
         for flag in filter(None, flags.split(':')):
             if flag not in FLAGS:
                 raise TableError('{}: unknown flag "{}" (known: {})'.format(
-                    where, flag, ', '.join(FLAGS)))
+                    where, flag, ', '.join(sorted(FLAGS, key=FLAGS.get))))
             flag_bits |= FLAGS[flag]
         table.append(Partition(name, TYPES[kind], SUBTYPES[kind][subtype],
                                offset, size, flag_bits, number))
