@@ -18,7 +18,8 @@ MB = 1024 * 1024
 TABLE_OFFSET = 0x8000  # where the bootloader looks for the table
 TABLE_SIZE = 0x1000  # the table's flash sector
 FIRST_FREE = TABLE_OFFSET + TABLE_SIZE
-MAX_TABLE_BYTES = 0xC00  # ESP-IDF keeps the last 1 KB of the sector for a signature
+# ESP-IDF keeps the sector's last 1 KB for a signature
+MAX_TABLE_BYTES = 0xC00
 APP_ALIGN = 0x10000  # app partitions are mapped through the MMU in 64 KB pages
 DATA_ALIGN = 0x1000  # one flash sector
 OTADATA_SIZE = 0x2000  # two sectors, one select entry each
@@ -127,9 +128,9 @@ def check(table, flash_size, path='the table'):
         if part.size <= 0:
             problems.append(where + ': the size must be positive')
         if part.offset < FIRST_FREE:
-            problems.append('{}: offset 0x{:x} is inside the bootloader or the '
-                            'partition table; start at 0x{:x} or later'.format(
-                                where, part.offset, FIRST_FREE))
+            problems.append('{}: offset 0x{:x} is inside the bootloader or '
+                            'the partition table; start at 0x{:x} or later'
+                            .format(where, part.offset, FIRST_FREE))
         if part.offset + part.size > flash_size:
             problems.append('{}: ends at 0x{:x}, past the {} MB flash'.format(
                 where, part.offset + part.size, flash_size // MB))
@@ -138,16 +139,18 @@ def check(table, flash_size, path='the table'):
             problems.append('{}: otadata must be 0x2000 bytes, not 0x{:x}'
                             .format(where, part.size))
         if part.type == TYPES['data'] and part.subtype == 0x02 and \
-                part.size < NVS_MIN_SIZE and not part.flags & FLAGS['readonly']:
+                part.size < NVS_MIN_SIZE and \
+                not part.flags & FLAGS['readonly']:
             problems.append('{}: a read/write nvs partition needs at least '
                             '0x3000 bytes'.format(where))
     ordered = sorted(table, key=lambda part: part.offset)
     for before, after in zip(ordered, ordered[1:]):
         if after.offset < before.offset + before.size:
-            problems.append('{} line {} ({}) at 0x{:x} overlaps {} (0x{:x}-0x{:x})'
-                            .format(path, after.line, after.name, after.offset,
-                                    before.name, before.offset,
-                                    before.offset + before.size - 1))
+            problems.append('{} line {} ({}) at 0x{:x} overlaps {} '
+                            '(0x{:x}-0x{:x})'.format(
+                                path, after.line, after.name, after.offset,
+                                before.name, before.offset,
+                                before.offset + before.size - 1))
     otadata = [part for part in table
                if part.type == TYPES['data'] and part.subtype == 0x00]
     if len(otadata) > 1:
@@ -176,6 +179,7 @@ def app_slot_size(table):
 
 
 def find(table, name):
+    """The partition called `name`; KeyError if there is none."""
     for part in table:
         if part.name == name:
             return part

