@@ -221,3 +221,20 @@ def test_a_warning_fails_the_build(tmp_path):
     assert result.returncode != 0, 'the broken docs built:\n' + output
     assert 'nosuchpage' in output
     assert 'microdot.Microdot.nosuchmethod' in output
+
+
+def test_the_docs_state_the_python_floor_of_pyproject():
+    """Every "CPython 3.N" in the README, the docs and the changelog is
+    pyproject.toml's requires-python (tools/check_python.py holds to it)."""
+    floor = re.search(r'requires-python = ">=(3\.\d+)"',
+                      (ROOT / 'pyproject.toml').read_text()).group(1)
+    pages = [ROOT / 'README.md', ROOT / 'CHANGELOG.md'] + \
+        sorted((ROOT / 'docs').glob('*.md'))
+    stated = {}
+    for page in pages:
+        for version in re.findall(r'CPython (?:>= )?(3\.\d+)',
+                                  page.read_text()):
+            stated.setdefault(version, []).append(page.name)
+    assert list(stated) == [floor], \
+        'pyproject.toml requires Python >= {}; the pages say {}'.format(
+            floor, stated)

@@ -1,6 +1,7 @@
 """utemplate templates: rendering, includes, the loaders, and pages streamed
 as response bodies. The templates are written by each test into a folder of
-the current directory, which is removed afterwards."""
+the run's temporary one (MICRODOT_TEST_TMP, set by tests/conftest.py and
+passed on to MicroPython), which is removed afterwards."""
 import os
 import sys
 
@@ -30,9 +31,10 @@ def remove_tree(path):
 
 class Templates:
     """`with Templates(files) as folder:` writes the templates in `files`
-    (name -> text) into a new folder of the current directory. The current
-    directory goes on sys.path meanwhile, as utemplate imports the compiled
-    templates from there."""
+    (name -> text) into a new folder of the run's temporary one, which is
+    the current directory meanwhile and on sys.path: utemplate names the
+    compiled templates after their folder, relative to it, and imports
+    them from there."""
 
     count = 0
 
@@ -43,6 +45,8 @@ class Templates:
         self.on_path = '' in sys.path
 
     def __enter__(self):
+        self.cwd = os.getcwd()
+        os.chdir(os.getenv('MICRODOT_TEST_TMP'))
         os.mkdir(self.folder)
         for name in self.files:
             with open(self.folder + '/' + name, 'w') as f:
@@ -53,6 +57,7 @@ class Templates:
 
     def __exit__(self, *exc):
         remove_tree(self.folder)
+        os.chdir(self.cwd)
         if not self.on_path:
             sys.path.remove('')
         for name in list(sys.modules):
@@ -167,9 +172,9 @@ async def test_missing_template_is_a_server_error():
 
 
 def test_templates_folder_is_the_default():
-    if 'templates' in os.listdir('.'):
-        raise AssertionError('a templates folder is in the way in ' +
-                             os.getcwd())
+    tmp = os.getenv('MICRODOT_TEST_TMP')
+    if 'templates' in os.listdir(tmp):
+        raise AssertionError('a templates folder is in the way in ' + tmp)
     with Templates({'default_test.html': 'in {{"templates"}}'}, 'templates'):
         Template.loader = None
         assert Template('default_test.html').render() == 'in templates'
