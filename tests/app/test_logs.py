@@ -209,6 +209,21 @@ async def test_a_reader_keeps_up_with_a_stream_of_lines():
     assert received == ['line {}'.format(i) for i in range(200)]
 
 
+def test_an_exception_is_logged_with_its_traceback():
+    logs = fresh()
+
+    def fails():
+        raise ValueError('no such sensor')
+    try:
+        fails()
+    except ValueError as exc:
+        logs.log_exception(exc)
+    lines = logs.lines().splitlines()
+    assert lines[0] == 'Traceback (most recent call last):'
+    assert [line for line in lines if 'in fails' in line], lines
+    assert lines[-1] == 'ValueError: no such sensor'
+
+
 if not MICROPYTHON:
     import os
     import subprocess
