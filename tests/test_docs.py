@@ -238,3 +238,54 @@ def test_the_docs_state_the_python_floor_of_pyproject():
     assert list(stated) == [floor], \
         'pyproject.toml requires Python >= {}; the pages say {}'.format(
             floor, stated)
+
+
+def status_fields():
+    """The keys of the dict app/api.py's status() returns."""
+    tree = ast.parse((ROOT / 'app' / 'api.py').read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == 'status':
+            returned = [each.value for each in ast.walk(node)
+                        if isinstance(each, ast.Return)]
+            return [key.value for key in returned[0].keys]
+    raise AssertionError('app/api.py has no status()')
+
+
+def routes(path):
+    """'METHOD /path' of each route an app module declares."""
+    found = set()
+    for node in ast.walk(ast.parse((ROOT / path).read_text())):
+        if isinstance(node, ast.Call) and \
+                getattr(node.func, 'attr', '') in ('get', 'post', 'route') \
+                and getattr(node.func.value, 'id', '') == 'app':
+            url = node.args[0].value
+            methods = [node.func.attr.upper()]
+            for keyword in node.keywords:
+                if keyword.arg == 'methods':
+                    methods = ast.literal_eval(keyword.value)
+            found.update('{} {}'.format(method, url) for method in methods)
+    return found
+
+
+def test_the_device_api_table_is_the_apps(site):
+    """The README's table (which the device guide includes) lists every
+    route of the app and of set-up mode, and the status fields
+    status() returns."""
+    text = (ROOT / 'README.md').read_text()
+    table = text.split('<!-- device-api:start -->')[1].split(
+        '<!-- device-api:end -->')[0]
+    listed = set(re.findall(r'`((?:GET|POST) /[^`]*)`', table))
+    # the UI's files, and set-up mode's redirect of every other path
+    expected = (routes('app/api.py') | routes('app/setup.py')) - {
+        'GET /static/<path:name>', 'GET /<path:path>', 'HEAD /<path:path>',
+        'POST /<path:path>'}
+    assert listed == expected, 'README.md, "Device API": the app has ' + \
+        ', '.join(sorted(expected))
+    row = [line for line in table.splitlines()
+           if line.startswith('| `GET /api/status` |')][0]
+    # the field names, without what the parentheses say of their values
+    described = re.sub(r'\([^)]*\)', '', row.split('|')[2])
+    assert re.findall(r'`(\w+)`', described) == status_fields(), \
+        'README.md, GET /api/status returns {}'.format(status_fields())
+    page = (site / 'device.html').read_text()
+    assert 'next_partition' in page and '/api/factory-reset' in page
