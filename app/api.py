@@ -76,8 +76,10 @@ device = {'token': None, 'hostname': 'microdot-esp',
           'version': 'unknown', 'project': 'unknown'}
 # The settings a client may change here (the OTA token has its own route).
 SETTINGS = 'wifi_ssid, wifi_password, hostname'
-# Tells this boot's log events from an earlier boot's: a client that comes
-# back after a restart gets the new boot's lines from their start.
+# Tells this boot from the one before: in the status, for a client waiting
+# for a restart (a fast one leaves no moment offline and can outrun the
+# uptime it saw), and in the log events, so that a client that comes back
+# after a restart gets the new boot's lines from their start.
 BOOT_ID = ''.join('%02x' % byte for byte in os.urandom(4))
 NO_STORE = {'Cache-Control': 'no-store'}
 
@@ -105,6 +107,7 @@ def status():
         'wifi_rssi': hw.wifi_rssi(),
         'hostname': device['hostname'],
         'next_partition': running.get_next_update().info()[4],
+        'boot_id': BOOT_ID,
     }
 
 

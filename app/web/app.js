@@ -247,20 +247,21 @@ function saveToken(token) {
 
 // --- waiting for a reboot ---------------------------------------------------
 
-// Polls /api/status until the device has restarted (it stopped answering,
-// its uptime went back, or its version or partition changed), then calls
-// done(status); calls done(null) after REBOOT_TIMEOUT_MS.
+// Polls /api/status until the device has restarted (it answers with
+// another boot_id), then calls done(status); calls done(null) after
+// REBOOT_TIMEOUT_MS. Not by its uptime: a restart that takes less time
+// than the device had been up when asked leaves no sign there.
 function waitForRestart(before, onWait, done) {
   var started = Date.now();
   var wentDown = false;
   function attempt() {
     fetchStatus().then(function (status) {
-      var restarted = wentDown || before && (
-        status.uptime_s < before.uptime_s ||
-        status.version !== before.version ||
-        status.partition !== before.partition);
-      if (restarted) done(status);
-      else retry();
+      // with no status from before, a device that stopped answering
+      if (before ? status.boot_id !== before.boot_id : wentDown) {
+        done(status);
+      } else {
+        retry();
+      }
     }, function () {
       wentDown = true;
       retry();

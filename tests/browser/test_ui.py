@@ -451,6 +451,36 @@ def test_reboot_button(page, device):
     assert no_errors(page) == []
 
 
+def test_a_restart_with_no_time_offline_is_seen(page, device):
+    """A restart quicker than the poll: the device never stops answering,
+    and its uptime is past the one the page saw before. Only the boot_id
+    tells; here the reboot and the new boot are played by the page's
+    network, the device itself runs on."""
+    reboots = []
+
+    def status(route):
+        answer = json.loads(route.fetch().text())
+        answer['uptime_s'] += 1000 * len(reboots)  # never goes back
+        if reboots:
+            answer['boot_id'] = 'after'
+        route.fulfill(json=answer)
+    page.route('**/api/events', lambda route: route.abort())  # polling
+    page.route('**/api/status', status)
+    page.route('**/api/reboot', lambda route: (
+        reboots.append(route.request), route.fulfill(json={'rebooting': True})))
+    before = device.status()
+    page.goto(device.url + '/')
+    expect(page.locator('#conn')).to_have_text('Connected (polling)')
+    page.get_by_label('OTA token').fill(TOKEN)
+    page.once('dialog', lambda dialog: dialog.accept())
+    page.get_by_role('button', name='Reboot…').click()
+    expect(page.locator('#reboot-result')).to_have_text(
+        'The device is back, running %s from %s.' % (before['version'],
+                                                      before['partition']))
+    assert len(reboots) == 1
+    assert no_errors(page) == []
+
+
 def test_a_failed_health_check_is_reported_as_a_rollback(page, device):
     before = device.status()
     assert before['ota_state'] != 'pending-verify', before

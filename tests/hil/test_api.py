@@ -72,6 +72,8 @@ def test_status_events_stream(device):
 
 
 def test_reboot_restarts_the_same_image(device):
+    boot_id = device.status()['boot_id']
+    assert re.fullmatch('[0-9a-f]{8}', boot_id), boot_id
     response = device.request('POST', '/api/reboot', headers={
         'Authorization': 'Bearer ' + TOKEN})
     assert response.status == 200
@@ -83,3 +85,6 @@ def test_reboot_restarts_the_same_image(device):
     assert (status['version'], status['partition']) == (
         device.firmware.version, 'ota_0')
     assert status['uptime_s'] < 30
+    # what a client waiting for the restart compares
+    assert re.fullmatch('[0-9a-f]{8}', status['boot_id'])
+    assert status['boot_id'] != boot_id
