@@ -21,14 +21,6 @@ def scratch():
     return path
 
 
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 def read_json(path):
     with open(path) as f:
         return json.load(f)
@@ -100,7 +92,7 @@ def test_a_save_cut_before_the_rename_leaves_the_old_config():
         config.os = os
     assert read_json(path + '.new')['hostname'] == 'new'
     assert config.load(path) == (GOOD, None)
-    assert not exists(path + '.new')  # load() removed it
+    assert not config.exists(path + '.new')  # load() removed it
 
 
 def test_a_half_written_new_file_is_replaced_by_the_next_save():
@@ -110,7 +102,7 @@ def test_a_half_written_new_file_is_replaced_by_the_next_save():
     assert config.load(path) == (GOOD, None)
     write(path + '.new', '{"wifi_ssid": "ha')
     config.save(path, dict(GOOD, hostname='next'))
-    assert not exists(path + '.new')
+    assert not config.exists(path + '.new')
     assert config.load(path)[0]['hostname'] == 'next'
 
 
@@ -119,9 +111,19 @@ def test_erase_removes_the_config_and_a_leftover_new_file():
     config.save(path, GOOD)
     write(path + '.new', '{')
     config.erase(path)
-    assert not exists(path) and not exists(path + '.new')
+    assert not config.exists(path) and not config.exists(path + '.new')
     assert config.load(path)[0] is None
     config.erase(path)  # nothing to erase is fine too
+
+
+def test_exists_tells_files_and_folders_from_nothing():
+    folder = scratch()
+    path = folder + '/config.json'
+    assert config.exists(folder)
+    assert not config.exists(path)
+    config.save(path, {'wifi_ssid': 'home'})
+    assert config.exists(path)
+    assert not config.exists(folder + '/nothing/config.json')
 
 
 def test_new_token_is_24_random_hex_digits():
@@ -300,7 +302,7 @@ elif step == 'save':
         assert read_json(path) == GOOD
         # the next boot
         out = finished(child(runtime, request, tmp_path, path, then))
-        assert not exists(path + '.new')
+        assert not config.exists(path + '.new')
         if then == 'load':
             assert json.loads(out) == [GOOD, None]
         else:
