@@ -181,11 +181,10 @@ class Partition:
             id = running_label
         elif id == Partition.BOOT:
             id = boot_label()
-        for entry in TABLE:
-            if entry.name == id:
-                self.entry = entry
-                return
-        raise ValueError('no partition labelled {}'.format(id))
+        try:
+            self.entry = partition_table.find(TABLE, id)
+        except KeyError:
+            raise ValueError('no partition labelled {}'.format(id))
 
     def __repr__(self):
         entry = self.entry
