@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from test_ui import (TOKEN, WAIT_MS, Device, browser, no_errors,  # noqa: F401
-                     open_ui, page)
+                     open_ui, page, record_texts, texts_seen)
 
 
 @pytest.fixture
@@ -271,13 +271,7 @@ def test_logs_show_what_is_kept_then_live_lines(page, device):
     token = answer['ota_token']
     open_ui(page, device)
     enter_token(page, token)
-    page.evaluate("""() => {
-        window.logStates = [];
-        const state = document.getElementById('logs-state');
-        new MutationObserver(() => window.logStates.push(state.textContent))
-          .observe(state, {childList: true, characterData: true,
-                           subtree: true});
-    }""")
+    record_texts(page, 'logs-state')
     open_view(page, 'Logs')
     log = page.locator('#log')
     expect(page.locator('#logs-state')).to_have_text('Live')
@@ -294,8 +288,8 @@ def test_logs_show_what_is_kept_then_live_lines(page, device):
         200, {'rebooting': True})
     device.expect_console(r'IPv4 address: \S+', console_mark)
     expect(page.locator('#logs-state')).to_have_text('Live')
-    assert 'Connection lost, reconnecting…' in page.evaluate(
-        'window.logStates')
+    assert 'Connection lost, reconnecting…' in texts_seen(page,
+                                                          'logs-state')
     code, answer = call(device, 'POST', '/api/settings/token', TOKEN)
     assert code == 200
     assert wait_for_lines(page, ROTATED, 3) == 3  # none twice

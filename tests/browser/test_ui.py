@@ -216,6 +216,23 @@ def no_errors(tab):
             'net::ERR_' not in error]
 
 
+def record_texts(page, element_id):
+    """From now on, keeps every text the element shows as it changes;
+    texts_seen() gives them."""
+    page.evaluate("""(id) => {
+        window.textsSeen = window.textsSeen || {};
+        const seen = window.textsSeen[id] = [];
+        const element = document.getElementById(id);
+        new MutationObserver(() => seen.push(element.textContent))
+          .observe(element, {childList: true, characterData: true,
+                             subtree: true});
+    }""", element_id)
+
+
+def texts_seen(page, element_id):
+    return page.evaluate('(id) => window.textsSeen[id]', element_id)
+
+
 def open_ui(page, device):
     page.goto(device.url + '/')
     expect(page.locator('#conn')).to_have_text('Live')
@@ -375,14 +392,7 @@ def test_upload_shows_progress_and_the_new_version(page, device):
     image = app_image(version, payload=256 * 1024)
     size = kib(len(image))
     open_ui(page, device)
-    # every text the progress line shows, kept by the page as it changes
-    page.evaluate("""() => {
-        window.progressSeen = [];
-        const line = document.getElementById('progress-text');
-        new MutationObserver(() => window.progressSeen.push(line.textContent))
-          .observe(line, {childList: true, characterData: true,
-                          subtree: true});
-    }""")
+    record_texts(page, 'progress-text')
     # a slow link, so that the upload takes several progress events
     session = page.context.new_cdp_session(page)
     session.send('Network.enable')
@@ -406,7 +416,7 @@ def test_upload_shows_progress_and_the_new_version(page, device):
     expect(page.locator('#progress-text')).to_have_text(
         '100 %% · %s of %s' % (size, size))
     expect(page.locator('#progress')).to_have_js_property('value', 100)
-    seen = page.evaluate('window.progressSeen')
+    seen = texts_seen(page, 'progress-text')
     between = [text for text in seen if not text.startswith(('0 %', '100 %'))]
     assert between, seen  # progress moved in steps, not straight to the end
     session.send('Network.emulateNetworkConditions', {
@@ -467,7 +477,8 @@ def test_a_restart_with_no_time_offline_is_seen(page, device):
     page.route('**/api/events', lambda route: route.abort())  # polling
     page.route('**/api/status', status)
     page.route('**/api/reboot', lambda route: (
-        reboots.append(route.request), route.fulfill(json={'rebooting': True})))
+        reboots.append(route.request),
+        route.fulfill(json={'rebooting': True})))
     before = device.status()
     page.goto(device.url + '/')
     expect(page.locator('#conn')).to_have_text('Connected (polling)')
