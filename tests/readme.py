@@ -1,10 +1,11 @@
-"""The README's sections, for the checks that compare what it says about the
-firmware with what the code does: one reader of its headings."""
+"""The README's sections, for the checks that compare what it says with
+what the code does: one reader of its headings and of the parts between
+<!-- name:start --> and <!-- name:end --> markers (which bench/ rewrites
+and the docs include)."""
+import pathlib
 import re
 
-from firmware_paths import ROOT
-
-README = ROOT / 'README.md'
+README = pathlib.Path(__file__).resolve().parents[1] / 'README.md'
 
 
 def section(heading):
@@ -25,3 +26,12 @@ def section(heading):
             break
         found.append(line)
     return '\n'.join(found)
+
+
+def marked(name):
+    """The text between <!-- name:start --> and <!-- name:end -->."""
+    text = README.read_text()
+    start, end = '<!-- %s:start -->' % name, '<!-- %s:end -->' % name
+    assert text.count(start) == 1 and text.count(end) == 1, \
+        'README.md should have one {} and one {}'.format(start, end)
+    return text[text.index(start) + len(start):text.index(end)]

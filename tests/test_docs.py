@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+import readme
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / 'docs'
 
@@ -178,9 +180,7 @@ def test_the_migration_guide_lists_each_deviation(site):
     # the table is included from the README, where the suite's test
     # checks it against the expected failures
     page = (site / 'migration.html').read_text()
-    readme = (ROOT / 'README.md').read_text()
-    section = readme[readme.index('<!-- deviations:start -->'):
-                     readme.index('<!-- deviations:end -->')]
+    section = readme.marked('deviations')
     names = re.findall(r'^\| `([^`]+)`', section, re.MULTILINE)
     assert names
     for name in names:
@@ -271,9 +271,7 @@ def test_the_device_api_table_is_the_apps(site):
     """The README's table (which the device guide includes) lists every
     route of the app and of set-up mode, and the status fields
     status() returns."""
-    text = (ROOT / 'README.md').read_text()
-    table = text.split('<!-- device-api:start -->')[1].split(
-        '<!-- device-api:end -->')[0]
+    table = readme.marked('device-api')
     listed = set(re.findall(r'`((?:GET|POST) /[^`]*)`', table))
     # the UI's files, and set-up mode's redirect of every other path
     expected = (routes('app/api.py') | routes('app/setup.py')) - {

@@ -15,6 +15,7 @@ import sys
 
 import pytest
 
+import readme
 from runtimes import MICROPYTHON, ROOT, marker_results
 
 SUITE = ROOT / 'tests' / 'microdot_suite'
@@ -164,9 +165,7 @@ def test_microdot_suite(runtime, module, test, suite_dir,
 def test_readme_lists_the_deviations():
     """The README's migration section names each deviation, with its
     runtimes, and no more than five per runtime."""
-    readme = (ROOT / 'README.md').read_text()
-    section = readme[readme.index('<!-- deviations:start -->'):
-                     readme.index('<!-- deviations:end -->')]
+    section = readme.marked('deviations')
     listed = set()
     for line in section.splitlines():
         if line.startswith('| `'):
